@@ -1,0 +1,1 @@
+//! ryx-engine: pools, executor, row decoding and transactions on sqlx + tokio; no Python.

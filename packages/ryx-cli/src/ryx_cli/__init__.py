@@ -1,0 +1,3 @@
+"""ryx_cli: the `ryx` command line."""
+
+__version__ = "0.2.0"

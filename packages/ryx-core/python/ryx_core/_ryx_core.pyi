@@ -1,0 +1,480 @@
+"""Typed surface of the `ryx_core._ryx_core` extension (the Rust engine of Ryx).
+
+Every call that touches a database exists twice: an awaitable (``fetch_all``) and a blocking variant with the
+GIL released (``fetch_all_sync``). Values are always bound, never formatted into SQL.
+"""
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Literal, final
+
+__version__: str
+
+BackendName = Literal["PostgreSQL", "MySQL", "SQLite"]
+DialectName = Literal["postgres", "postgresql", "mysql", "mariadb", "sqlite"]
+DecodeHint = Literal[
+    "auto", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime", "datetime_utc",
+    "timedelta", "uuid", "json",
+]
+Hints = Sequence[DecodeHint | None] | Mapping[str, DecodeHint] | None
+Row = tuple[Any, ...] | dict[str, Any]
+Params = Sequence[Any]
+
+# ---------------------------------------------------------------------------------------------- exceptions
+
+class RyxError(Exception):
+    """Base class of every error raised by Ryx."""
+
+class ConfigurationError(RyxError, ValueError):
+    """A malformed URL or pool option."""
+
+class PoolNotInitialized(RyxError):
+    """No pool for the alias: `setup()` was not called, the alias is unknown, or the pool was closed."""
+
+class PoolTimeout(RyxError, TimeoutError):
+    """No connection became free within the acquire timeout."""
+
+class FieldError(RyxError):
+    """An unknown field, lookup or transform."""
+
+class QueryError(RyxError, ValueError):
+    """A query that cannot be compiled (wrong value for a lookup, empty update, bad identifier, ...)."""
+
+class UnsupportedTypeError(RyxError, TypeError):
+    """A Python value with no SQL mapping."""
+
+class NotSupportedError(RyxError):
+    """The backend cannot do what was asked."""
+
+class TransactionError(RyxError):
+    """Misuse of a transaction: finished already, unknown savepoint, other alias."""
+
+class DoesNotExist(RyxError):
+    """A query that had to return one row returned none."""
+
+class MultipleObjectsReturned(RyxError):
+    """A query that had to return one row returned several."""
+
+class DatabaseError(RyxError):
+    """An error reported by the database server."""
+
+    sqlstate: str | None
+    constraint: str | None
+    table: str | None
+
+class OperationalError(DatabaseError):
+    """Connection lost, deadlock, serialisation failure, lock timeout, server shutdown."""
+
+class ProgrammingError(DatabaseError):
+    """SQL the server rejects: syntax, unknown table or column."""
+
+class DataError(DatabaseError):
+    """A value the server rejects: out of range, invalid text representation."""
+
+class IntegrityError(DatabaseError):
+    """A constraint failed."""
+
+class UniqueViolation(IntegrityError): ...
+class ForeignKeyViolation(IntegrityError): ...
+class NotNullViolation(IntegrityError): ...
+class CheckViolation(IntegrityError): ...
+
+# ------------------------------------------------------------------------------------------------- pools
+
+async def setup(
+    urls: str | Mapping[str, str | Mapping[str, Any]],
+    *,
+    max_connections: int = 10,
+    min_connections: int = 1,
+    connect_timeout: float = 30.0,
+    idle_timeout: float | None = 600.0,
+    max_lifetime: float | None = 1800.0,
+    statement_cache_size: int = 100,
+    sqlite_journal_mode: str | None = None,
+    sqlite_busy_timeout: float = 5.0,
+) -> None:
+    """Create one pool per alias (replacing any earlier setup atomically; a failed setup changes nothing).
+
+    ``urls`` is one URL (alias ``"default"``) or ``{alias: url}``; a value may also be a mapping with a
+    ``"url"`` key and per-alias overrides of the keyword options. ``connect_timeout`` is the acquire timeout.
+    """
+
+def setup_sync(
+    urls: str | Mapping[str, str | Mapping[str, Any]],
+    *,
+    max_connections: int = 10,
+    min_connections: int = 1,
+    connect_timeout: float = 30.0,
+    idle_timeout: float | None = 600.0,
+    max_lifetime: float | None = 1800.0,
+    statement_cache_size: int = 100,
+    sqlite_journal_mode: str | None = None,
+    sqlite_busy_timeout: float = 5.0,
+) -> None: ...
+async def close(alias: str | None = None) -> None:
+    """Close one alias's pool, or every pool."""
+
+def close_sync(alias: str | None = None) -> None: ...
+def is_connected(alias: str | None = None) -> bool: ...
+def pool_stats(alias: str | None = None) -> dict[str, Any]:
+    """``{"alias", "backend", "size", "idle", "in_use", "max_connections", "min_connections"}``."""
+
+def list_aliases() -> list[str]: ...
+def default_alias() -> str | None: ...
+def get_backend(alias: str | None = None) -> BackendName: ...
+def server_version(alias: str | None = None) -> str: ...
+
+# ------------------------------------------------------------------------------------------- lookups
+
+def register_lookup(name: str, sql_template: str) -> None:
+    """Register a lookup: ``{col}`` is the left-hand side, each ``?`` the bound value."""
+
+def available_lookups() -> list[str]: ...
+def list_lookups() -> list[str]: ...
+def available_transforms() -> list[str]: ...
+def list_transforms() -> list[str]: ...
+
+# ---------------------------------------------------------------------------------- query building
+
+@final
+class Expr:
+    """An SQL expression: a column, a bound value, an aggregate, arithmetic, a transform, a JSON key."""
+
+    @staticmethod
+    def col(name: str, table: str | None = None) -> Expr:
+        """A column; ``"t.c"`` means column ``c`` of table ``t``."""
+
+    @staticmethod
+    def value(value: Any) -> Expr: ...
+    @staticmethod
+    def raw(sql: str, params: Params = ()) -> Expr:
+        """Literal SQL whose ``?`` placeholders are bound to ``params``."""
+
+    @staticmethod
+    def agg(func: Literal["count", "sum", "avg", "min", "max"], arg: Expr | str | None = None, *, distinct: bool = False) -> Expr:
+        """An aggregate; ``count`` with no argument is ``COUNT(*)``."""
+
+    @staticmethod
+    def func(name: Literal["lower", "upper", "length", "coalesce", "abs", "now"], *args: Expr | Any) -> Expr: ...
+    def transform(self, name: str) -> Expr:
+        """Apply a date/time transform (``year``, ``month``, ``week_day`` ...)."""
+
+    def key(self, *path: str) -> Expr:
+        """A JSON key path inside this expression."""
+
+    def __add__(self, other: Expr | Any) -> Expr: ...
+    def __radd__(self, other: Expr | Any) -> Expr: ...
+    def __sub__(self, other: Expr | Any) -> Expr: ...
+    def __rsub__(self, other: Expr | Any) -> Expr: ...
+    def __mul__(self, other: Expr | Any) -> Expr: ...
+    def __rmul__(self, other: Expr | Any) -> Expr: ...
+    def __truediv__(self, other: Expr | Any) -> Expr: ...
+    def __rtruediv__(self, other: Expr | Any) -> Expr: ...
+    def __mod__(self, other: Expr | Any) -> Expr: ...
+    def __neg__(self) -> Expr: ...
+
+@final
+class Cond:
+    """A WHERE/HAVING condition tree: lookups combined with ``&``, ``|`` and ``~``."""
+
+    @staticmethod
+    def lookup(lhs: Expr | str, lookup: str = "exact", value: Any = None) -> Cond:
+        """``lhs`` is an Expr or a plain column name; ``value`` may be an Expr (``F`` semantics)."""
+
+    @staticmethod
+    def parse(path: str, value: Any) -> Cond:
+        """Django-style path: ``"created__year__gte"``, ``"data__a__b"``, ``"t.c__in"``."""
+
+    @staticmethod
+    def raw(sql: str, params: Params = ()) -> Cond: ...
+    @staticmethod
+    def true() -> Cond: ...
+    @staticmethod
+    def false() -> Cond: ...
+    @staticmethod
+    def all(*conds: Cond) -> Cond: ...
+    @staticmethod
+    def any(*conds: Cond) -> Cond: ...
+    def __and__(self, other: Cond) -> Cond: ...
+    def __or__(self, other: Cond) -> Cond: ...
+    def __invert__(self) -> Cond: ...
+
+@final
+class Query:
+    """An immutable SELECT builder: every method returns a new Query."""
+
+    def __init__(self, table: str, *, schema: str | None = None, alias: str | None = None) -> None: ...
+    @property
+    def table(self) -> str: ...
+    def select(self, *columns: str | Expr, **aliased: Expr | str) -> Query:
+        """Replace the select list (``"t.c"`` strings, Exprs, or ``alias=Expr``)."""
+
+    def annotate(self, **aliased: Expr) -> Query:
+        """Append aliased expressions to the select list."""
+
+    def filter(self, *conds: Cond, **lookups: Any) -> Query:
+        """AND conditions into WHERE; keyword lookups are parsed like ``Cond.parse``."""
+
+    def exclude(self, *conds: Cond, **lookups: Any) -> Query:
+        """AND ``NOT (all of the given conditions)`` into WHERE."""
+
+    def join(
+        self,
+        table: str,
+        on: Cond | tuple[str, str],
+        *,
+        kind: Literal["inner", "left"] = "inner",
+        alias: str | None = None,
+        schema: str | None = None,
+    ) -> Query:
+        """Join a table; ``on=("posts.author_id", "a.id")`` is an equality of two columns."""
+
+    def order_by(self, *terms: str | Expr) -> Query:
+        """Append ordering terms: ``"views"``, ``"-views"``, ``"t.c"`` or an Expr (ascending)."""
+
+    def order_by_desc(self, expr: Expr) -> Query: ...
+    def clear_order_by(self) -> Query: ...
+    def group_by(self, *exprs: str | Expr) -> Query: ...
+    def having(self, *conds: Cond, **lookups: Any) -> Query: ...
+    def limit(self, n: int | None) -> Query: ...
+    def offset(self, n: int | None) -> Query: ...
+    def distinct(self, on: bool = True) -> Query: ...
+    def for_update(self, *, nowait: bool = False, skip_locked: bool = False, of: Sequence[str] = (), share: bool = False) -> Query:
+        """``SELECT ... FOR UPDATE``; ignored on SQLite, whose transactions lock the database."""
+
+    # compilation (no database needed)
+    def sql(self, dialect: DialectName = "sqlite") -> tuple[str, list[Any]]:
+        """The SELECT for a dialect, with its parameters."""
+
+    def count_sql(self, dialect: DialectName = "sqlite") -> tuple[str, list[Any]]: ...
+    def exists_sql(self, dialect: DialectName = "sqlite") -> tuple[str, list[Any]]: ...
+    def delete_sql(self, dialect: DialectName = "sqlite", *, pk: str | None = None) -> tuple[str, list[Any]]: ...
+    def update_sql(
+        self, values: Mapping[str, Any], dialect: DialectName = "sqlite", *, pk: str | None = None
+    ) -> tuple[str, list[Any]]: ...
+
+    # execution: ``alias`` picks the pool (default alias when None); ``tx`` runs on a transaction
+    async def fetch_all(
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
+    ) -> list[Row]: ...
+    async def fetch_one(
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
+    ) -> Row | None:
+        """The first row (adds ``LIMIT 1``) or None."""
+
+    async def fetch_get(
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
+    ) -> Row:
+        """Exactly one row (fetches at most two); raises DoesNotExist / MultipleObjectsReturned."""
+
+    async def count(self, *, alias: str | None = None, tx: Transaction | None = None) -> int: ...
+    async def exists(self, *, alias: str | None = None, tx: Transaction | None = None) -> bool: ...
+    async def delete(self, *, alias: str | None = None, tx: Transaction | None = None, pk: str | None = None) -> int: ...
+    async def update(
+        self,
+        values: Mapping[str, Any],
+        *,
+        alias: str | None = None,
+        tx: Transaction | None = None,
+        pk: str | None = None,
+    ) -> int:
+        """``UPDATE ... SET`` each key to a value or an Expr (``{"views": Expr.col("views") + 1}``)."""
+
+    def stream(
+        self,
+        *,
+        chunk_size: int = 100,
+        alias: str | None = None,
+        tx: Transaction | None = None,
+        as_tuples: bool = False,
+        hints: Hints = None,
+    ) -> AsyncIterator[list[Row]]:
+        """Stream the rows in chunks from a server-side cursor (never the whole result in memory)."""
+
+    def fetch_all_sync(
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
+    ) -> list[Row]: ...
+    def fetch_one_sync(
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
+    ) -> Row | None: ...
+    def fetch_get_sync(
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
+    ) -> Row: ...
+    def count_sync(self, *, alias: str | None = None, tx: Transaction | None = None) -> int: ...
+    def exists_sync(self, *, alias: str | None = None, tx: Transaction | None = None) -> bool: ...
+    def delete_sync(self, *, alias: str | None = None, tx: Transaction | None = None, pk: str | None = None) -> int: ...
+    def update_sync(
+        self,
+        values: Mapping[str, Any],
+        *,
+        alias: str | None = None,
+        tx: Transaction | None = None,
+        pk: str | None = None,
+    ) -> int: ...
+
+# ------------------------------------------------------------------------------------ inserts and bulk
+
+async def insert(
+    table: str,
+    values: Mapping[str, Any],
+    *,
+    returning: Sequence[str] = (),
+    schema: str | None = None,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+) -> dict[str, Any] | None:
+    """Insert one row; with ``returning`` give back those columns (the generated key via last-insert-id on MySQL)."""
+
+async def bulk_insert(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: str | None = None,
+    ignore_conflicts: bool = False,
+    update_conflicts: bool = False,
+    conflict_target: Sequence[str] = (),
+    update_fields: Sequence[str] = (),
+    schema: str | None = None,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+) -> list[Any] | int:
+    """Insert many rows in statements chunked under the backend's bound-parameter limit, atomically.
+
+    With ``returning="id"`` return the generated keys in row order; otherwise the number of rows inserted.
+    """
+
+async def bulk_update(
+    table: str,
+    pk: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, Sequence[Any]]],
+    *,
+    schema: str | None = None,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+) -> int:
+    """Update ``columns`` of many rows given as ``(pk, [values...])``, chunked and atomic."""
+
+def insert_sync(
+    table: str,
+    values: Mapping[str, Any],
+    *,
+    returning: Sequence[str] = (),
+    schema: str | None = None,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+) -> dict[str, Any] | None: ...
+def bulk_insert_sync(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: str | None = None,
+    ignore_conflicts: bool = False,
+    update_conflicts: bool = False,
+    conflict_target: Sequence[str] = (),
+    update_fields: Sequence[str] = (),
+    schema: str | None = None,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+) -> list[Any] | int: ...
+def bulk_update_sync(
+    table: str,
+    pk: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, Sequence[Any]]],
+    *,
+    schema: str | None = None,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+) -> int: ...
+
+# --------------------------------------------------------------------------------------------- raw SQL
+# Placeholders are ``?`` on every backend (rewritten to ``$n`` on PostgreSQL, where ``$n`` also works).
+
+async def fetch_all(
+    sql: str,
+    params: Params = (),
+    *,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+    as_tuples: bool = False,
+    hints: Hints = None,
+) -> list[Row]: ...
+async def fetch_one(
+    sql: str,
+    params: Params = (),
+    *,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+    as_tuples: bool = False,
+    hints: Hints = None,
+) -> Row | None: ...
+async def fetch_scalar(
+    sql: str, params: Params = (), *, alias: str | None = None, tx: Transaction | None = None, hint: DecodeHint | None = None
+) -> Any: ...
+async def execute(sql: str, params: Params = (), *, alias: str | None = None, tx: Transaction | None = None) -> int:
+    """Run a statement and return the number of rows affected."""
+
+def fetch_all_sync(
+    sql: str,
+    params: Params = (),
+    *,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+    as_tuples: bool = False,
+    hints: Hints = None,
+) -> list[Row]: ...
+def fetch_one_sync(
+    sql: str,
+    params: Params = (),
+    *,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+    as_tuples: bool = False,
+    hints: Hints = None,
+) -> Row | None: ...
+def fetch_scalar_sync(
+    sql: str, params: Params = (), *, alias: str | None = None, tx: Transaction | None = None, hint: DecodeHint | None = None
+) -> Any: ...
+def execute_sync(sql: str, params: Params = (), *, alias: str | None = None, tx: Transaction | None = None) -> int: ...
+
+# ----------------------------------------------------------------------------------------- transactions
+
+@final
+class Transaction:
+    """A transaction on one pooled connection. Dropped or cancelled while open, it rolls back."""
+
+    @property
+    def alias(self) -> str: ...
+    @property
+    def backend(self) -> BackendName: ...
+    @property
+    def active(self) -> bool: ...
+    def get_alias(self) -> str: ...
+    async def is_active(self) -> bool: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+    async def savepoint(self, name: str) -> None: ...
+    async def rollback_to(self, name: str) -> None: ...
+    async def release_savepoint(self, name: str) -> None: ...
+    def commit_sync(self) -> None: ...
+    def rollback_sync(self) -> None: ...
+    def savepoint_sync(self, name: str) -> None: ...
+    def rollback_to_sync(self, name: str) -> None: ...
+    def release_savepoint_sync(self, name: str) -> None: ...
+    async def __aenter__(self) -> Transaction: ...
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        """Commit on a clean exit, roll back on an exception."""
+
+    def __enter__(self) -> Transaction: ...
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None: ...
+
+async def begin(
+    alias: str | None = None, *, isolation: str | None = None, read_only: bool = False
+) -> Transaction:
+    """Begin a transaction (``isolation``: "read committed", "repeatable read", "serializable", ...)."""
+
+def begin_sync(alias: str | None = None, *, isolation: str | None = None, read_only: bool = False) -> Transaction: ...
+async def begin_transaction(alias: str | None = None) -> Transaction:
+    """Alias of ``begin`` (the original Ryx name)."""

@@ -92,3 +92,118 @@ impl<T: Into<Value>> From<Option<T>> for Value {
         v.map_or(Value::Null, Into::into)
     }
 }
+
+impl Value {
+    /// The value as plain text for text lookups (`contains`, `startswith`, …), the way the database shows it.
+    ///
+    /// Returns `None` for NULL and for values that have no single text form (bytes, lists, JSON).
+    #[must_use]
+    pub fn to_text(&self) -> Option<String> {
+        Some(match self {
+            Value::Text(s) | Value::Decimal(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Time(t) => t.to_string(),
+            Value::DateTime(dt) => dt.to_string(),
+            Value::DateTimeUtc(dt) => dt.naive_utc().to_string() + "+00:00",
+            Value::Duration(us) => us.to_string(),
+            Value::Uuid(u) => u.hyphenated().to_string(),
+            Value::Null | Value::Bytes(_) | Value::Json(_) | Value::List(_) => return None,
+        })
+    }
+
+    /// The value as JSON text, for comparisons against JSON documents (`data__key=5` compares to `5`).
+    ///
+    /// `Json` is passed through unchanged (key order and number spelling kept); NULL is JSON `null`;
+    /// decimals keep every digit; dates and UUIDs become JSON strings. Returns `None` for values JSON
+    /// cannot represent (bytes, non-finite floats, a decimal or `Json` that is not valid).
+    #[must_use]
+    pub fn to_json_text(&self) -> Option<String> {
+        let mut out = String::new();
+        self.write_json(&mut out)?;
+        Some(out)
+    }
+
+    fn write_json(&self, out: &mut String) -> Option<()> {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) | Value::Duration(i) => out.push_str(&i.to_string()),
+            Value::Float(f) => out.push_str(&serde_json::Number::from_f64(*f)?.to_string()),
+            // Written as is: going through f64 would lose digits. It must still be a JSON number.
+            Value::Decimal(s) => {
+                serde_json::from_str::<serde_json::Number>(s).ok()?;
+                out.push_str(s);
+            }
+            Value::Json(s) => {
+                serde_json::from_str::<&serde_json::value::RawValue>(s).ok()?;
+                out.push_str(s);
+            }
+            Value::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out)?;
+                }
+                out.push(']');
+            }
+            Value::Bytes(_) => return None,
+            Value::Text(_)
+            | Value::Date(_)
+            | Value::Time(_)
+            | Value::DateTime(_)
+            | Value::DateTimeUtc(_)
+            | Value::Uuid(_) => {
+                out.push_str(&serde_json::Value::String(self.to_text()?).to_string())
+            }
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_text_of_values() {
+        assert_eq!(Value::Int(5).to_json_text().as_deref(), Some("5"));
+        assert_eq!(
+            Value::Text("a\"b".into()).to_json_text().as_deref(),
+            Some(r#""a\"b""#)
+        );
+        assert_eq!(Value::Null.to_json_text().as_deref(), Some("null"));
+        assert_eq!(
+            Value::Json("{\"b\": 1, \"a\": 2}".into())
+                .to_json_text()
+                .as_deref(),
+            Some("{\"b\": 1, \"a\": 2}")
+        );
+        assert_eq!(
+            Value::List(vec![Value::Bool(true), Value::Decimal("1.50".into())])
+                .to_json_text()
+                .as_deref(),
+            Some("[true,1.50]")
+        );
+        assert_eq!(Value::Float(f64::NAN).to_json_text(), None);
+        assert_eq!(
+            Value::Decimal("12345678901234567890.123456789".into())
+                .to_json_text()
+                .as_deref(),
+            Some("12345678901234567890.123456789")
+        );
+        assert_eq!(Value::Json("{oops".into()).to_json_text(), None);
+        assert_eq!(Value::Bytes(vec![1]).to_json_text(), None);
+    }
+
+    #[test]
+    fn text_of_values() {
+        assert_eq!(Value::Int(42).to_text().as_deref(), Some("42"));
+        assert_eq!(Value::Null.to_text(), None);
+        assert_eq!(Value::Json("{}".into()).to_text(), None);
+    }
+}

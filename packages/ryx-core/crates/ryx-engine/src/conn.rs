@@ -257,6 +257,10 @@ where
             }
         }
     }
+    // MariaDB reports no affected rows for INSERT ... RETURNING (its result set replaces the
+    // OK packet); every returned row was affected.
+    let returned = u64::try_from(out.rows.rows.len()).unwrap_or(u64::MAX);
+    out.result.rows_affected = out.result.rows_affected.max(returned);
     Ok(out)
 }
 

@@ -202,12 +202,18 @@ pub async fn execute_batches(
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
     hints: &[DecodeHint],
-) -> Result<(u64, Rows, Vec<ExecResult>)> {
+) -> Result<BatchOutput> {
     match target {
         Target::Tx(tx) => {
             let mut guard = tx.lock_active().await?;
-            let result = batches_in_savepoint(&mut guard, batches, fetch, hints).await;
-            guard.finish(&result);
+            let (result, recovered) = batches_in_savepoint(&mut guard, batches, fetch, hints).await;
+            if recovered {
+                // The savepoint undid the failure: the transaction is healthy (on PostgreSQL,
+                // no longer aborted), even though the batches failed.
+                guard.finish(&Ok::<(), Error>(()));
+            } else {
+                guard.finish(&result);
+            }
             result
         }
         Target::Pool(entry) => {
@@ -236,36 +242,40 @@ pub async fn execute_batches(
 
 const BATCH_SAVEPOINT: &str = "ryx_batches";
 
+/// Total rows affected, the concatenated returned rows, and one result per statement.
+type BatchOutput = (u64, Rows, Vec<ExecResult>);
+
+/// Run the batches inside a savepoint of the open transaction. Also returns whether a failure
+/// was undone by rolling back to the savepoint.
 async fn batches_in_savepoint(
     guard: &mut TxGuard<'_>,
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
     hints: &[DecodeHint],
-) -> Result<(u64, Rows, Vec<ExecResult>)> {
+) -> (Result<BatchOutput>, bool) {
     // A single statement is atomic by itself.
     if batches.len() <= 1 {
-        return run_batches(guard, batches, fetch, hints).await;
+        return (run_batches(guard, batches, fetch, hints).await, false);
     }
-    let backend = guard.backend();
-    let quote = |sql: &str| match backend {
-        Backend::MySql => format!("{sql} `{BATCH_SAVEPOINT}`"),
-        _ => format!("{sql} \"{BATCH_SAVEPOINT}\""),
+    let name = match guard.backend() {
+        Backend::MySql => format!("`{BATCH_SAVEPOINT}`"),
+        Backend::Postgres | Backend::Sqlite => format!("\"{BATCH_SAVEPOINT}\""),
     };
-    let (begin, undo, release) = (
-        quote("SAVEPOINT"),
-        quote("ROLLBACK TO SAVEPOINT"),
-        quote("RELEASE SAVEPOINT"),
-    );
-    guard.conn().raw(&begin).await?;
+    if let Err(e) = guard.conn().raw(&format!("SAVEPOINT {name}")).await {
+        return (Err(e), false);
+    }
     match run_batches(guard, batches, fetch, hints).await {
         Ok(out) => {
-            guard.conn().raw(&release).await?;
-            Ok(out)
+            let released = guard.conn().raw(&format!("RELEASE SAVEPOINT {name}")).await;
+            (released.map(|()| out), false)
         }
         Err(e) => {
-            guard.conn().raw(&undo).await?;
-            guard.conn().raw(&release).await?;
-            Err(e)
+            let undo = guard
+                .conn()
+                .raw(&format!("ROLLBACK TO SAVEPOINT {name}"))
+                .await;
+            let release = guard.conn().raw(&format!("RELEASE SAVEPOINT {name}")).await;
+            (Err(e), undo.is_ok() && release.is_ok())
         }
     }
 }
@@ -275,7 +285,7 @@ async fn run_batches(
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
     hints: &[DecodeHint],
-) -> Result<(u64, Rows, Vec<ExecResult>)> {
+) -> Result<BatchOutput> {
     let persistent = guard.persistent();
     let mut total = 0;
     let mut rows = Rows::default();

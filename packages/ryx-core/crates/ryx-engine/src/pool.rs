@@ -94,6 +94,12 @@ pub struct PoolEntry {
 }
 
 impl PoolEntry {
+    /// Close this pool (idle connections now, checked-out ones when they are returned, waiting
+    /// a few seconds at most). Registered pools are closed with [`close`] instead.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Check a connection out of the pool.
     ///
     /// # Errors
@@ -287,6 +293,17 @@ pub async fn close(alias: Option<&str>) -> Result<()> {
         entry.pool.close().await;
     }
     Ok(())
+}
+
+/// Build and connect a pool exactly as `setup()` does, without registering it.
+///
+/// Useful for one-off connections (introspection, tests); use the entry in
+/// `Target::Pool` / `Transaction::begin_on` and close it with [`PoolEntry::close`].
+///
+/// # Errors
+/// As [`setup`].
+pub async fn open(alias: &str, url: &str, options: PoolOptions) -> Result<Arc<PoolEntry>> {
+    connect(alias, url, options).await.map(Arc::new)
 }
 
 /// The entry of `alias`, or of the default alias when `None`.

@@ -67,7 +67,8 @@ fn time(t: &MySqlTime) -> Result<Value, String> {
         (i64::from(t.hours()) * 3600 + i64::from(t.minutes()) * 60 + i64::from(t.seconds()))
             * 1_000_000
             + i64::from(t.microseconds());
-    Ok(Value::Duration(if t.is_negative() {
+    // Not `t.is_negative()`: in sqlx 0.8.6 it returns the opposite of the sign.
+    Ok(Value::Duration(if t.sign().is_negative() {
         -magnitude
     } else {
         magnitude

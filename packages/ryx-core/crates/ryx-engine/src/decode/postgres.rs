@@ -2,15 +2,13 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use bigdecimal::BigDecimal;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use ryx_query::Value;
+use sqlx::error::BoxDynError;
 use sqlx::postgres::types::{Oid, PgInterval, PgTimeTz};
 use sqlx::postgres::{PgRow, PgTypeInfo, PgTypeKind, PgValueFormat, PgValueRef, Postgres};
 use sqlx::{Decode, Row, Type, TypeInfo, ValueRef};
 use uuid::Uuid;
-
-use super::decimal_text;
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
@@ -45,7 +43,7 @@ fn value(raw: PgValueRef<'_>, ty: &PgTypeInfo) -> Result<Value, String> {
         "OID" => Value::Int(dec::<Oid>(raw)?.0.into()),
         "FLOAT4" => Value::Float(f32_to_f64(dec(raw)?)),
         "FLOAT8" => Value::Float(dec(raw)?),
-        "NUMERIC" => Value::Decimal(decimal_text(&dec::<BigDecimal>(raw)?)),
+        "NUMERIC" => Value::Decimal(dec::<NumericText>(raw)?.0),
         "TEXT" | "VARCHAR" | "CHAR" | "NAME" | "UNKNOWN" | "citext" => {
             Value::Text(dec::<String>(raw)?)
         }
@@ -82,7 +80,7 @@ fn array(raw: PgValueRef<'_>, elem: &PgTypeInfo) -> Result<Value, String> {
         "INT8" => list::<i64>(raw, |v| Ok(Value::Int(v))),
         "FLOAT4" => list::<f32>(raw, |v| Ok(Value::Float(f32_to_f64(v)))),
         "FLOAT8" => list::<f64>(raw, |v| Ok(Value::Float(v))),
-        "NUMERIC" => list::<BigDecimal>(raw, |v| Ok(Value::Decimal(decimal_text(&v)))),
+        "NUMERIC" => list::<NumericText>(raw, |v| Ok(Value::Decimal(v.0))),
         "TEXT" | "VARCHAR" | "CHAR" | "NAME" => list::<String>(raw, |v| Ok(Value::Text(v))),
         "BYTEA" => list::<Vec<u8>>(raw, |v| Ok(Value::Bytes(v))),
         "DATE" => list::<NaiveDate>(raw, |v| Ok(Value::Date(v))),
@@ -108,6 +106,77 @@ where
         .map(|item| item.map_or(Ok(Value::Null), &f))
         .collect::<Result<Vec<_>, _>>()
         .map(Value::List)
+}
+
+/// A `numeric` as PostgreSQL prints it, keeping the display scale (`1.10` stays `1.10`; going
+/// through sqlx's `BigDecimal` would round the scale up to a multiple of four digits).
+struct NumericText(String);
+
+impl Type<Postgres> for NumericText {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(Oid(1700))
+    }
+}
+
+impl Decode<'_, Postgres> for NumericText {
+    fn decode(raw: PgValueRef<'_>) -> Result<Self, BoxDynError> {
+        if raw.format() == PgValueFormat::Text {
+            return Ok(Self(raw.as_str()?.to_owned()));
+        }
+        numeric_text(raw.as_bytes()?).map(Self).map_err(Into::into)
+    }
+}
+
+/// Binary numeric: ndigits, weight, sign, dscale (all 16-bit), then base-10000 digits.
+fn numeric_text(bytes: &[u8]) -> Result<String, String> {
+    let word = |i: usize| -> Result<u16, String> {
+        bytes
+            .get(i * 2..i * 2 + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "truncated numeric value".to_owned())
+    };
+    let ndigits = usize::from(word(0)?);
+    let weight = i32::from(i16::from_be_bytes(word(1)?.to_be_bytes()));
+    let sign = word(2)?;
+    let dscale = usize::from(word(3)?);
+    let digits = (0..ndigits)
+        .map(|i| word(4 + i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let digit = |group: i32| -> u16 {
+        usize::try_from(group)
+            .ok()
+            .and_then(|g| digits.get(g).copied())
+            .unwrap_or(0)
+    };
+    let mut out = String::new();
+    match sign {
+        0x0000 => {}
+        0x4000 => out.push('-'),
+        0xC000 => return Ok("NaN".to_owned()),
+        0xD000 => return Ok("Infinity".to_owned()),
+        0xF000 => return Ok("-Infinity".to_owned()),
+        other => return Err(format!("invalid numeric sign {other:#x}")),
+    }
+    if weight < 0 {
+        out.push('0');
+    } else {
+        out.push_str(&digit(0).to_string());
+        for group in 1..=weight {
+            out.push_str(&format!("{:04}", digit(group)));
+        }
+    }
+    if dscale > 0 {
+        let mut frac = String::with_capacity(dscale + 4);
+        let mut group = weight + 1;
+        while frac.len() < dscale {
+            frac.push_str(&format!("{:04}", digit(group)));
+            group += 1;
+        }
+        frac.truncate(dscale);
+        out.push('.');
+        out.push_str(&frac);
+    }
+    Ok(out)
 }
 
 /// `float4` through its shortest decimal form, so `0.1::float4` reads as `0.1`, not
@@ -193,6 +262,29 @@ mod tests {
             "10.0.0.0/24"
         );
         assert!(inet_text(&[2, 32]).is_err());
+    }
+
+    fn numeric(ndigits: u16, weight: i16, sign: u16, dscale: u16, digits: &[u16]) -> String {
+        let mut b = Vec::new();
+        b.extend_from_slice(&ndigits.to_be_bytes());
+        b.extend_from_slice(&weight.to_be_bytes());
+        b.extend_from_slice(&sign.to_be_bytes());
+        b.extend_from_slice(&dscale.to_be_bytes());
+        for d in digits {
+            b.extend_from_slice(&d.to_be_bytes());
+        }
+        numeric_text(&b).unwrap()
+    }
+
+    #[test]
+    fn numerics_keep_their_scale() {
+        assert_eq!(numeric(2, 0, 0, 2, &[1, 1000]), "1.10");
+        assert_eq!(numeric(0, 0, 0, 0, &[]), "0");
+        assert_eq!(numeric(0, 0, 0, 3, &[]), "0.000");
+        assert_eq!(numeric(1, -1, 0x4000, 5, &[12]), "-0.00120");
+        assert_eq!(numeric(2, 2, 0, 0, &[1, 2]), "100020000");
+        assert_eq!(numeric(3, 1, 0, 4, &[12, 3456, 7800]), "123456.7800");
+        assert_eq!(numeric(0, 0, 0xC000, 0, &[]), "NaN");
     }
 
     #[test]

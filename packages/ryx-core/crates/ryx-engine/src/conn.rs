@@ -155,6 +155,20 @@ impl Conn {
             .await)
     }
 
+    /// Run a query and decode only its first row (as a one-row `Rows`, or none).
+    pub(crate) async fn fetch_first(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+        hints: &[DecodeHint],
+        persistent: bool,
+    ) -> Result<Rows> {
+        on_conn!(self, |c, D| fetch_first::<D>(
+            c, sql, params, hints, persistent
+        )
+        .await)
+    }
+
     /// Run a parameterised statement for its effect.
     pub(crate) async fn execute(
         &mut self,
@@ -262,6 +276,29 @@ where
     let returned = u64::try_from(out.rows.rows.len()).unwrap_or(u64::MAX);
     out.result.rows_affected = out.result.rows_affected.max(returned);
     Ok(out)
+}
+
+async fn fetch_first<D: Driver>(
+    conn: &mut D::Connection,
+    sql: &str,
+    params: Vec<Value>,
+    hints: &[DecodeHint],
+    persistent: bool,
+) -> Result<Rows>
+where
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+{
+    let text = D::statement_text(sql, &params, persistent);
+    let args = arguments::<D>(params)?;
+    let query = sqlx::query_with::<D, _>(&text, args).persistent(persistent);
+    Ok(match conn.fetch_optional(query).await? {
+        Some(row) => Rows {
+            columns: column_names(&row),
+            rows: vec![decode_row::<D>(&row, hints)?],
+        },
+        None => Rows::default(),
+    })
 }
 
 async fn execute<D: Driver>(

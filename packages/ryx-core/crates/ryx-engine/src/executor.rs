@@ -98,8 +98,29 @@ pub struct ExecResult {
 
 /// A connection borrowed for one operation: a pooled one, or the transaction's (locked).
 enum Lease<'a> {
-    Pooled { conn: Conn, persistent: bool },
+    Pooled {
+        conn: Conn,
+        persistent: bool,
+        done: bool,
+    },
     Tx(TxGuard<'a>),
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        // Dropped before `finish`: the statement's future was cancelled mid-protocol. Do not
+        // hand a PostgreSQL/MySQL connection in that state to the next user. (SQLite's worker
+        // thread finishes the command on its own; closing could also destroy a shared
+        // in-memory database.)
+        if let Lease::Pooled {
+            conn, done: false, ..
+        } = self
+        {
+            if !matches!(conn, Conn::Sqlite(_)) {
+                conn.close_on_drop();
+            }
+        }
+    }
 }
 
 impl Lease<'_> {
@@ -110,6 +131,7 @@ impl Lease<'_> {
             Target::Pool(entry) => Lease::Pooled {
                 conn: entry.acquire().await?,
                 persistent: entry.options.persistent(),
+                done: false,
             },
             Target::Tx(tx) => Lease::Tx(tx.lock_active().await?),
         })
@@ -129,10 +151,12 @@ impl Lease<'_> {
         }
     }
 
-    /// Record the outcome (a transaction tracks failures that poison it).
+    /// Record that the operation ran to completion, and its outcome (a transaction tracks
+    /// failures that poison it).
     fn finish<T>(&mut self, result: &Result<T>) {
-        if let Lease::Tx(guard) = self {
-            guard.finish(result);
+        match self {
+            Lease::Pooled { done, .. } => *done = true,
+            Lease::Tx(guard) => guard.finish(result),
         }
     }
 }
@@ -160,8 +184,8 @@ pub async fn fetch_all(
     result
 }
 
-/// Run a query and return its first row, if any (the column names are empty when there is no
-/// row).
+/// Run a query and return its first row, if any; the rest of the result is not read (on
+/// PostgreSQL the server stops after one row). The column names are empty when there is no row.
 ///
 /// # Errors
 /// As [`fetch_all`].
@@ -171,8 +195,15 @@ pub async fn fetch_optional(
     params: Vec<Value>,
     hints: &[DecodeHint],
 ) -> Result<(Arc<[String]>, Option<Vec<Value>>)> {
-    let rows = fetch_all(target, sql, params, hints).await?;
-    Ok((rows.columns, rows.rows.into_iter().next()))
+    let mut lease = Lease::of(target).await?;
+    let persistent = lease.persistent();
+    let result = lease
+        .conn()
+        .fetch_first(sql, params, hints, persistent)
+        .await
+        .map(|rows| (rows.columns, rows.rows.into_iter().next()));
+    lease.finish(&result);
+    result
 }
 
 /// Run a statement for its effect.
@@ -183,6 +214,22 @@ pub async fn execute(target: &Target, sql: &str, params: Vec<Value>) -> Result<E
     let mut lease = Lease::of(target).await?;
     let persistent = lease.persistent();
     let result = lease.conn().execute(sql, params, persistent).await;
+    lease.finish(&result);
+    result
+}
+
+/// Run a script of one or more `;`-separated statements without parameters (DDL, migration
+/// `RunSQL`) through the simple-query protocol, on the pool or inside the transaction.
+///
+/// Nothing is prepared or cached. On MySQL each statement of the script commits implicitly if it
+/// is DDL, as MySQL always does.
+///
+/// # Errors
+/// As [`execute`]; statements before a failing one have run (wrap the call in a transaction
+/// where the backend supports transactional DDL).
+pub async fn execute_script(target: &Target, sql: &str) -> Result<()> {
+    let mut lease = Lease::of(target).await?;
+    let result = lease.conn().raw(sql).await;
     lease.finish(&result);
     result
 }
@@ -313,8 +360,11 @@ async fn run_batches(
 /// A spawned task holds the connection (or the transaction, whose other statements wait) and
 /// reads rows only as fast as the receiver takes chunks. Dropping the receiver stops the task
 /// and frees the connection; a pooled PostgreSQL/MySQL connection abandoned mid-result is
-/// closed rather than drained. Errors arrive as the last message. Must be called within a
-/// tokio runtime.
+/// closed rather than drained. Must be called within a tokio runtime.
+///
+/// # Errors
+/// Not returned but sent: pool, database, encode and decode errors arrive as the channel's last
+/// message, after any chunks already produced.
 #[must_use]
 pub fn stream(
     target: Target,

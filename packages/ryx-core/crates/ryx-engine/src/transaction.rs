@@ -180,13 +180,16 @@ impl Transaction {
         read_only: bool,
     ) -> Result<Arc<Transaction>> {
         let statements = begin_sql(&entry, isolation, read_only)?;
+        let runtime = Handle::try_current().map_err(|_| {
+            Error::Config("transactions must be started on a tokio runtime".to_owned())
+        })?;
         let conn = entry.acquire().await?;
         // The transaction owns the connection *before* BEGIN is sent: if this future is dropped
         // mid-BEGIN, Drop rolls back instead of pooling a connection with an open transaction.
         let tx = Arc::new(Transaction {
             entry,
             status: AtomicU8::new(TxStatus::Active as u8),
-            runtime: Handle::current(),
+            runtime,
             state: Mutex::new(TxState {
                 conn: Some(conn),
                 sqlite_query_only: read_only && statements.len() > 1,

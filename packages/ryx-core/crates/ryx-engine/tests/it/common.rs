@@ -1,5 +1,6 @@
 //! Shared helpers: which databases to test, unique names, short query helpers.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
@@ -60,7 +61,13 @@ fn from_env(var: &str, backend: Backend, once: &'static Once) -> Option<Db> {
             file: None,
         }),
         _ => {
-            once.call_once(|| eprintln!("note: {var} is not set; skipping {backend} tests"));
+            // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
+            once.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: {var} is not set; skipping {backend} tests"
+                );
+            });
             None
         }
     }

@@ -9,6 +9,7 @@ mod decoding;
 mod errors;
 mod pooling;
 mod registry;
+mod statements;
 mod streams;
 mod transactions;
 mod urls;

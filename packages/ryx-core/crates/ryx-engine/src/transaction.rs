@@ -128,6 +128,18 @@ struct TxState {
     sqlite_query_only: bool,
     /// Why the transaction is `Failed`.
     failure: Option<String>,
+    /// A statement was cancelled mid-protocol: the server connection may still be busy with it.
+    interrupted: bool,
+}
+
+impl TxState {
+    /// Whether the connection should be closed instead of sent a ROLLBACK. Closing rolls back
+    /// on the server too and does not wait for an abandoned statement to finish. SQLite's
+    /// worker finishes the statement by itself, and closing could destroy a shared in-memory
+    /// database, so SQLite always gets the ROLLBACK.
+    fn close_instead_of_rollback(&self) -> bool {
+        self.interrupted && !matches!(self.conn, Some(Conn::Sqlite(_)) | None)
+    }
 }
 
 /// An open transaction: one pooled connection, used by one statement at a time.
@@ -543,8 +555,14 @@ impl TxGuard<'_> {
 
     /// Run the final statement (ROLLBACK), release the connection and set the final status.
     async fn finish_with(&mut self, status: TxStatus, sql: &str) {
-        let ok = self.conn().raw(sql).await.is_ok();
-        self.release(ok).await;
+        if self.state.close_instead_of_rollback() {
+            if let Some(mut conn) = self.state.conn.take() {
+                conn.close_on_drop();
+            }
+        } else {
+            let ok = self.conn().raw(sql).await.is_ok();
+            self.release(ok).await;
+        }
         self.close(status);
     }
 
@@ -571,6 +589,7 @@ impl TxGuard<'_> {
 impl Drop for TxGuard<'_> {
     fn drop(&mut self) {
         if !self.done && self.state.conn.is_some() {
+            self.state.interrupted = true;
             self.state.failure = Some(
                 "a statement was cancelled before it finished, so its effect is unknown".to_owned(),
             );
@@ -582,14 +601,20 @@ impl Drop for TxGuard<'_> {
 impl Drop for Transaction {
     fn drop(&mut self) {
         let state = self.state.get_mut();
-        let Some(conn) = state.conn.take() else {
+        let close = state.close_instead_of_rollback();
+        let query_only = state.sqlite_query_only;
+        let Some(mut conn) = state.conn.take() else {
             return;
         };
         // Still holding a connection means commit/rollback never completed: roll back on the
         // runtime (entered, so sqlx can spawn its own clean-up even from a foreign thread).
-        let query_only = state.sqlite_query_only;
         let _entered = self.runtime.enter();
-        self.runtime.spawn(rollback_detached(conn, query_only));
+        if close {
+            conn.close_on_drop();
+            drop(conn);
+        } else {
+            self.runtime.spawn(rollback_detached(conn, query_only));
+        }
     }
 }
 

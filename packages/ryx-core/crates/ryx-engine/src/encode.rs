@@ -1,0 +1,213 @@
+//! Binds `Value` parameters as each driver's native types (the core-contract value table).
+
+use std::str::FromStr;
+
+use bigdecimal::BigDecimal;
+use chrono::TimeDelta;
+use ryx_query::Value;
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::mysql::types::MySqlTime;
+use sqlx::mysql::MySqlArguments;
+use sqlx::postgres::types::{Oid, PgInterval};
+use sqlx::postgres::{PgArgumentBuffer, PgArguments, PgTypeInfo, Postgres};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, Encode, Type};
+
+use crate::error::{Error, Result};
+use crate::temporal;
+
+const LIST_MESSAGE: &str = "lists are only accepted by `in`, `range` and key-list lookups; \
+                            bind JSON with Json";
+
+fn added(r: std::result::Result<(), BoxDynError>) -> Result<()> {
+    r.map_err(|e| Error::Encode(e.to_string()))
+}
+
+/// Parse decimal text, rejecting NaN and infinities (SQL decimals are finite).
+fn decimal(text: &str) -> Result<BigDecimal> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    if lower.contains("nan") || lower.contains("inf") {
+        return Err(Error::Encode(format!(
+            "Decimal('{t}') cannot be stored: SQL decimals are finite numbers"
+        )));
+    }
+    BigDecimal::from_str(t).map_err(|_| Error::Encode(format!("'{t}' is not a decimal number")))
+}
+
+/// A NULL parameter with no declared type, so PostgreSQL infers it from context
+/// (`INSERT INTO t (int_col) VALUES ($1)` works; a `text` NULL would be rejected there).
+struct PgNull;
+
+impl Type<Postgres> for PgNull {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(Oid(0))
+    }
+}
+
+impl Encode<'_, Postgres> for PgNull {
+    fn encode_by_ref(&self, _buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        Ok(IsNull::Yes)
+    }
+}
+
+/// JSON text bound as `jsonb` without re-parsing it here (the server validates it).
+struct PgJsonb(String);
+
+impl Type<Postgres> for PgJsonb {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(Oid(3802))
+    }
+}
+
+impl Encode<'_, Postgres> for PgJsonb {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        // Binary jsonb is a version byte (1) followed by the JSON text.
+        buf.push(1);
+        buf.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+}
+
+/// Bind one value for PostgreSQL.
+pub(crate) fn postgres(args: &mut PgArguments, value: Value) -> Result<()> {
+    added(match value {
+        Value::Null => args.add(PgNull),
+        Value::Bool(b) => args.add(b),
+        Value::Int(i) => args.add(i),
+        Value::Float(f) => args.add(f),
+        Value::Decimal(d) => args.add(decimal(&d)?),
+        Value::Text(s) => args.add(s),
+        Value::Bytes(b) => args.add(b),
+        Value::Date(d) => args.add(d),
+        Value::Time(t) => args.add(t),
+        Value::DateTime(dt) => args.add(dt),
+        Value::DateTimeUtc(dt) => args.add(dt),
+        Value::Duration(us) => args.add(PgInterval {
+            months: 0,
+            days: 0,
+            microseconds: us,
+        }),
+        Value::Uuid(u) => args.add(u),
+        Value::Json(j) => args.add(PgJsonb(j)),
+        Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),
+    })
+}
+
+/// A short signature of the parameter types.
+///
+/// sqlx caches PostgreSQL prepared statements by SQL text alone, but a statement's parameter
+/// types are fixed when it is prepared: re-running the same text with, say, a float where an
+/// int was first bound would send float bytes to an int8 parameter. Appending the signature to
+/// the SQL keys the cache by text *and* types.
+pub(crate) fn postgres_signature(params: &[Value]) -> String {
+    params
+        .iter()
+        .map(|v| match v {
+            Value::Null => 'n',
+            Value::Bool(_) => 'b',
+            Value::Int(_) => 'i',
+            Value::Float(_) => 'f',
+            Value::Decimal(_) => 'd',
+            Value::Text(_) => 't',
+            Value::Bytes(_) => 'y',
+            Value::Date(_) => 'D',
+            Value::Time(_) => 'T',
+            Value::DateTime(_) => 's',
+            Value::DateTimeUtc(_) => 'z',
+            Value::Duration(_) => 'v',
+            Value::Uuid(_) => 'u',
+            Value::Json(_) => 'j',
+            Value::List(_) => 'l',
+        })
+        .collect()
+}
+
+/// Bind one value for MySQL / MariaDB.
+pub(crate) fn mysql(args: &mut MySqlArguments, value: Value) -> Result<()> {
+    added(match value {
+        Value::Null => args.add(Option::<String>::None),
+        Value::Bool(b) => args.add(b),
+        Value::Int(i) => args.add(i),
+        Value::Float(f) => args.add(f),
+        Value::Decimal(d) => args.add(decimal(&d)?),
+        Value::Text(s) | Value::Json(s) => args.add(s),
+        Value::Bytes(b) => args.add(b),
+        Value::Date(d) => args.add(d),
+        Value::Time(t) => args.add(t),
+        Value::DateTime(dt) => args.add(dt),
+        // Connections run with time_zone '+00:00': the UTC wall time is the right value for
+        // both DATETIME and TIMESTAMP columns.
+        Value::DateTimeUtc(dt) => args.add(dt),
+        Value::Duration(us) => args.add(mysql_time(us)?),
+        Value::Uuid(u) => args.add(u.hyphenated().to_string()),
+        Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),
+    })
+}
+
+fn mysql_time(us: i64) -> Result<MySqlTime> {
+    MySqlTime::try_from(TimeDelta::microseconds(us)).map_err(|_| {
+        Error::Encode(format!(
+            "timedelta of {us} microseconds is outside MySQL's TIME range (±838:59:59)"
+        ))
+    })
+}
+
+/// Bind one value for SQLite (dates as ISO text, durations as integer microseconds).
+pub(crate) fn sqlite(args: &mut SqliteArguments<'_>, value: Value) -> Result<()> {
+    added(match value {
+        Value::Null => args.add(Option::<i64>::None),
+        Value::Bool(b) => args.add(b),
+        Value::Int(i) | Value::Duration(i) => args.add(i),
+        Value::Float(f) => args.add(f),
+        Value::Decimal(d) => {
+            decimal(&d)?;
+            args.add(d)
+        }
+        Value::Text(s) | Value::Json(s) => args.add(s),
+        Value::Bytes(b) => args.add(b),
+        Value::Date(d) => args.add(temporal::format_date(d)),
+        Value::Time(t) => args.add(temporal::format_time(t)),
+        Value::DateTime(dt) => args.add(temporal::format_datetime(dt)),
+        Value::DateTimeUtc(dt) => args.add(temporal::format_datetime_utc(dt)),
+        Value::Uuid(u) => args.add(u.hyphenated().to_string()),
+        Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_reject_nan_and_infinity() {
+        for bad in ["NaN", "-Infinity", "inf", "sNaN"] {
+            let err = decimal(bad).unwrap_err().to_string();
+            assert!(err.contains("finite"), "{err}");
+        }
+        assert!(decimal("12.x").is_err());
+        assert_eq!(decimal("1.10").unwrap().to_plain_string(), "1.10");
+    }
+
+    #[test]
+    fn lists_are_rejected() {
+        let mut args = SqliteArguments::default();
+        let err = sqlite(&mut args, Value::List(vec![Value::Int(1)])).unwrap_err();
+        assert!(err.to_string().contains("lists are only accepted"));
+    }
+
+    #[test]
+    fn mysql_time_range() {
+        assert!(mysql_time(-838 * 3_600_000_000).is_ok());
+        assert!(mysql_time(839 * 3_600_000_000).is_err());
+    }
+
+    #[test]
+    fn signature() {
+        assert_eq!(
+            postgres_signature(&[Value::Null, Value::Int(1), Value::Json("1".into())]),
+            "nij"
+        );
+    }
+}

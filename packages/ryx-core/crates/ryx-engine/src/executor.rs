@@ -1,0 +1,402 @@
+//! Runs statements on an alias's pool or inside a transaction: fetch, execute, atomic batches and
+//! backpressured streams.
+
+use std::sync::Arc;
+
+use ryx_query::Value;
+use tokio::sync::mpsc;
+
+use crate::conn::{Conn, Outcome, StreamEnd};
+use crate::decode::DecodeHint;
+use crate::error::{Error, Result};
+use crate::options::Backend;
+use crate::pool::{self, PoolEntry};
+use crate::transaction::{Transaction, TxGuard};
+
+/// Where a statement runs.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A fresh connection from this alias's pool, returned right after the statement.
+    Pool(Arc<PoolEntry>),
+    /// The connection of this open transaction.
+    Tx(Arc<Transaction>),
+}
+
+impl Target {
+    /// Pick where to run: the transaction when one is given, else the alias's pool (the
+    /// default alias when `None`).
+    ///
+    /// # Errors
+    /// `Error::Transaction` when `tx` belongs to another alias than an explicitly given one;
+    /// `Error::PoolNotInitialized` for an unknown alias.
+    pub fn resolve(alias: Option<&str>, tx: Option<Arc<Transaction>>) -> Result<Target> {
+        match (alias, tx) {
+            (Some(alias), Some(tx)) if tx.alias() != alias => Err(Error::Transaction(format!(
+                "the open transaction runs on alias '{}', not on '{alias}': run the query \
+                 outside the transaction or on its alias",
+                tx.alias()
+            ))),
+            (_, Some(tx)) => Ok(Target::Tx(tx)),
+            (alias, None) => pool::get(alias).map(Target::Pool),
+        }
+    }
+
+    /// The alias the statement runs on.
+    #[must_use]
+    pub fn alias(&self) -> &str {
+        match self {
+            Target::Pool(entry) => &entry.alias,
+            Target::Tx(tx) => tx.alias(),
+        }
+    }
+
+    /// The backend the statement runs on.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.entry().backend
+    }
+
+    /// The pool entry behind the target.
+    #[must_use]
+    pub fn entry(&self) -> &Arc<PoolEntry> {
+        match self {
+            Target::Pool(entry) => entry,
+            Target::Tx(tx) => tx.entry(),
+        }
+    }
+}
+
+/// Decoded result rows. Every row has one value per column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows {
+    /// Column names, shared by all rows (and all chunks of a stream). Empty when the statement
+    /// returned no rows.
+    pub columns: Arc<[String]>,
+    /// The rows.
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Default for Rows {
+    fn default() -> Self {
+        Self {
+            columns: Arc::from(Vec::new()),
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// What a statement did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExecResult {
+    /// Rows inserted, updated or deleted (as the server counts them).
+    pub rows_affected: u64,
+    /// The generated id: MySQL's `LAST_INSERT_ID()` (the *first* id of a multi-row insert) or
+    /// SQLite's `last_insert_rowid()` (the *last* one; only meaningful right after an INSERT).
+    /// Always `None` on PostgreSQL: use `RETURNING`.
+    pub last_insert_id: Option<i64>,
+}
+
+/// A connection borrowed for one operation: a pooled one, or the transaction's (locked).
+enum Lease<'a> {
+    Pooled {
+        conn: Conn,
+        persistent: bool,
+        done: bool,
+    },
+    Tx(TxGuard<'a>),
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        // Dropped before `finish`: the statement's future was cancelled mid-protocol. Do not
+        // hand a PostgreSQL/MySQL connection in that state to the next user. (SQLite's worker
+        // thread finishes the command on its own; closing could also destroy a shared
+        // in-memory database.)
+        if let Lease::Pooled {
+            conn, done: false, ..
+        } = self
+        {
+            if !matches!(conn, Conn::Sqlite(_)) {
+                conn.close_on_drop();
+            }
+        }
+    }
+}
+
+impl Lease<'_> {
+    /// Check out a connection from the target, serialised with the transaction's other
+    /// statements when there is one.
+    async fn of(target: &Target) -> Result<Lease<'_>> {
+        Ok(match target {
+            Target::Pool(entry) => Lease::Pooled {
+                conn: entry.acquire().await?,
+                persistent: entry.options.persistent(),
+                done: false,
+            },
+            Target::Tx(tx) => Lease::Tx(tx.lock_active().await?),
+        })
+    }
+
+    fn conn(&mut self) -> &mut Conn {
+        match self {
+            Lease::Pooled { conn, .. } => conn,
+            Lease::Tx(guard) => guard.conn(),
+        }
+    }
+
+    fn persistent(&self) -> bool {
+        match self {
+            Lease::Pooled { persistent, .. } => *persistent,
+            Lease::Tx(guard) => guard.persistent(),
+        }
+    }
+
+    /// Record that the operation ran to completion, and its outcome (a transaction tracks
+    /// failures that poison it).
+    fn finish<T>(&mut self, result: &Result<T>) {
+        match self {
+            Lease::Pooled { done, .. } => *done = true,
+            Lease::Tx(guard) => guard.finish(result),
+        }
+    }
+}
+
+/// Run a query and return all its rows, decoded by column type and `hints` (by position;
+/// missing hints are `Auto`).
+///
+/// # Errors
+/// Pool, database, encode and decode errors; `Error::Transaction` when the target transaction is
+/// not active.
+pub async fn fetch_all(
+    target: &Target,
+    sql: &str,
+    params: Vec<Value>,
+    hints: &[DecodeHint],
+) -> Result<Rows> {
+    let mut lease = Lease::of(target).await?;
+    let persistent = lease.persistent();
+    let result = lease
+        .conn()
+        .fetch(sql, params, hints, persistent)
+        .await
+        .map(|out| out.rows);
+    lease.finish(&result);
+    result
+}
+
+/// Run a query and return its first row, if any; the rest of the result is not read (on
+/// PostgreSQL the server stops after one row). The column names are empty when there is no row.
+///
+/// # Errors
+/// As [`fetch_all`].
+pub async fn fetch_optional(
+    target: &Target,
+    sql: &str,
+    params: Vec<Value>,
+    hints: &[DecodeHint],
+) -> Result<(Arc<[String]>, Option<Vec<Value>>)> {
+    let mut lease = Lease::of(target).await?;
+    let persistent = lease.persistent();
+    let result = lease
+        .conn()
+        .fetch_first(sql, params, hints, persistent)
+        .await
+        .map(|rows| (rows.columns, rows.rows.into_iter().next()));
+    lease.finish(&result);
+    result
+}
+
+/// Run a statement for its effect.
+///
+/// # Errors
+/// As [`fetch_all`].
+pub async fn execute(target: &Target, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
+    let mut lease = Lease::of(target).await?;
+    let persistent = lease.persistent();
+    let result = lease.conn().execute(sql, params, persistent).await;
+    lease.finish(&result);
+    result
+}
+
+/// Run a script of one or more `;`-separated statements without parameters (DDL, migration
+/// `RunSQL`) through the simple-query protocol, on the pool or inside the transaction.
+///
+/// Nothing is prepared or cached. On MySQL each statement of the script commits implicitly if it
+/// is DDL, as MySQL always does.
+///
+/// # Errors
+/// As [`execute`]; statements before a failing one have run (wrap the call in a transaction
+/// where the backend supports transactional DDL).
+pub async fn execute_script(target: &Target, sql: &str) -> Result<()> {
+    let mut lease = Lease::of(target).await?;
+    let result = lease.conn().raw(sql).await;
+    lease.finish(&result);
+    result
+}
+
+/// Run several statements atomically: inside the target transaction (wrapped in a savepoint, so
+/// a failure undoes all of them and leaves the transaction usable), or in a transaction of
+/// their own on one pooled connection. This is how chunked bulk inserts and updates run.
+///
+/// With `fetch`, the rows every statement returns (e.g. `RETURNING`) are concatenated. Returns
+/// the total rows affected, the rows, and one [`ExecResult`] per statement (on MySQL, each
+/// batch's `last_insert_id`).
+///
+/// # Errors
+/// The first failing statement's error; nothing of the batches is kept.
+pub async fn execute_batches(
+    target: &Target,
+    batches: Vec<(String, Vec<Value>)>,
+    fetch: bool,
+    hints: &[DecodeHint],
+) -> Result<BatchOutput> {
+    match target {
+        Target::Tx(tx) => {
+            let mut guard = tx.lock_active().await?;
+            let (result, recovered) = batches_in_savepoint(&mut guard, batches, fetch, hints).await;
+            if recovered {
+                // The savepoint undid the failure: the transaction is healthy (on PostgreSQL,
+                // no longer aborted), even though the batches failed.
+                guard.finish(&Ok::<(), Error>(()));
+            } else {
+                guard.finish(&result);
+            }
+            result
+        }
+        Target::Pool(entry) => {
+            // An own transaction; if this future is dropped half-way, the transaction's Drop
+            // rolls back.
+            let tx = Transaction::begin_on(entry.clone(), None, false).await?;
+            let result = {
+                let mut guard = tx.lock_active().await?;
+                let result = run_batches(&mut guard, batches, fetch, hints).await;
+                guard.finish(&result);
+                result
+            };
+            match result {
+                Ok(out) => {
+                    tx.commit().await?;
+                    Ok(out)
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+const BATCH_SAVEPOINT: &str = "ryx_batches";
+
+/// Total rows affected, the concatenated returned rows, and one result per statement.
+type BatchOutput = (u64, Rows, Vec<ExecResult>);
+
+/// Run the batches inside a savepoint of the open transaction. Also returns whether a failure
+/// was undone by rolling back to the savepoint.
+async fn batches_in_savepoint(
+    guard: &mut TxGuard<'_>,
+    batches: Vec<(String, Vec<Value>)>,
+    fetch: bool,
+    hints: &[DecodeHint],
+) -> (Result<BatchOutput>, bool) {
+    // A single statement is atomic by itself.
+    if batches.len() <= 1 {
+        return (run_batches(guard, batches, fetch, hints).await, false);
+    }
+    let name = match guard.backend() {
+        Backend::MySql => format!("`{BATCH_SAVEPOINT}`"),
+        Backend::Postgres | Backend::Sqlite => format!("\"{BATCH_SAVEPOINT}\""),
+    };
+    if let Err(e) = guard.conn().raw(&format!("SAVEPOINT {name}")).await {
+        return (Err(e), false);
+    }
+    match run_batches(guard, batches, fetch, hints).await {
+        Ok(out) => {
+            let released = guard.conn().raw(&format!("RELEASE SAVEPOINT {name}")).await;
+            (released.map(|()| out), false)
+        }
+        Err(e) => {
+            let undo = guard
+                .conn()
+                .raw(&format!("ROLLBACK TO SAVEPOINT {name}"))
+                .await;
+            let release = guard.conn().raw(&format!("RELEASE SAVEPOINT {name}")).await;
+            (Err(e), undo.is_ok() && release.is_ok())
+        }
+    }
+}
+
+async fn run_batches(
+    guard: &mut TxGuard<'_>,
+    batches: Vec<(String, Vec<Value>)>,
+    fetch: bool,
+    hints: &[DecodeHint],
+) -> Result<BatchOutput> {
+    let persistent = guard.persistent();
+    let mut total = 0;
+    let mut rows = Rows::default();
+    let mut results = Vec::with_capacity(batches.len());
+    for (sql, params) in batches {
+        let result = if fetch {
+            let Outcome { rows: got, result } =
+                guard.conn().fetch(&sql, params, hints, persistent).await?;
+            if rows.rows.is_empty() {
+                rows.columns = got.columns;
+            }
+            rows.rows.extend(got.rows);
+            result
+        } else {
+            guard.conn().execute(&sql, params, persistent).await?
+        };
+        total += result.rows_affected;
+        results.push(result);
+    }
+    Ok((total, rows, results))
+}
+
+/// Stream a query's rows in chunks of `chunk_size` through a bounded channel.
+///
+/// A spawned task holds the connection (or the transaction, whose other statements wait) and
+/// reads rows only as fast as the receiver takes chunks. Dropping the receiver stops the task
+/// and frees the connection; a pooled PostgreSQL/MySQL connection abandoned mid-result is
+/// closed rather than drained. Must be called within a tokio runtime.
+///
+/// # Errors
+/// Not returned but sent: pool, database, encode and decode errors arrive as the channel's last
+/// message, after any chunks already produced.
+#[must_use]
+pub fn stream(
+    target: Target,
+    sql: String,
+    params: Vec<Value>,
+    hints: Vec<DecodeHint>,
+    chunk_size: usize,
+) -> mpsc::Receiver<Result<Rows>> {
+    let (sender, receiver) = mpsc::channel(2);
+    tokio::spawn(async move {
+        let result = async {
+            let mut lease = Lease::of(&target).await?;
+            let persistent = lease.persistent();
+            let end = lease
+                .conn()
+                .stream(&sql, params, &hints, persistent, chunk_size, &sender)
+                .await;
+            lease.finish(&end);
+            if let (Ok(StreamEnd::Abandoned), Lease::Pooled { conn, .. }) = (&end, &mut lease) {
+                if !matches!(conn, Conn::Sqlite(_)) {
+                    // Unread rows would have to be drained before the connection could be
+                    // reused; for a large result, reconnecting is cheaper.
+                    conn.close_on_drop();
+                }
+            }
+            end
+        }
+        .await;
+        if let Err(e) = result {
+            // The receiver may be gone already; nobody is left to tell then.
+            let _ = sender.send(Err(e)).await;
+        }
+    });
+    receiver
+}

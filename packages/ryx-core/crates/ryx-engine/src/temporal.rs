@@ -1,0 +1,181 @@
+//! Text forms of dates, times and datetimes (SQLite storage, text columns and decode hints).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+
+/// A datetime read from text: with or without a UTC offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParsedDateTime {
+    Naive(NaiveDateTime),
+    Aware(DateTime<Utc>),
+}
+
+/// `YYYY-MM-DD`.
+pub(crate) fn format_date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// `HH:MM:SS[.ffffff]` (microseconds only when non-zero, so whole seconds stay short).
+pub(crate) fn format_time(t: NaiveTime) -> String {
+    let micros = t.nanosecond() / 1_000;
+    if micros == 0 {
+        t.format("%H:%M:%S").to_string()
+    } else {
+        format!("{}.{micros:06}", t.format("%H:%M:%S"))
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+pub(crate) fn format_datetime(dt: NaiveDateTime) -> String {
+    format!("{} {}", format_date(dt.date()), format_time(dt.time()))
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]+00:00`.
+pub(crate) fn format_datetime_utc(dt: DateTime<Utc>) -> String {
+    format!("{}+00:00", format_datetime(dt.naive_utc()))
+}
+
+/// Parse `YYYY-MM-DD`.
+pub(crate) fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("'{s}' is not a date (YYYY-MM-DD): {e}"))
+}
+
+/// Parse `HH:MM[:SS[.f]]`.
+pub(crate) fn parse_time(s: &str) -> Result<NaiveTime, String> {
+    let t = s.trim();
+    NaiveTime::parse_from_str(t, "%H:%M:%S%.f")
+        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+        .map_err(|e| format!("'{s}' is not a time (HH:MM:SS[.ffffff]): {e}"))
+}
+
+/// Parse `YYYY-MM-DD[ T]HH:MM[:SS[.f]][Z|±HH[:MM]]`; a bare date reads as midnight.
+pub(crate) fn parse_datetime(s: &str) -> Result<ParsedDateTime, String> {
+    let t = s.trim();
+    let bad =
+        |why: String| format!("'{s}' is not a datetime (YYYY-MM-DD HH:MM:SS[.f][+HH:MM]): {why}");
+    if t.len() == 10 {
+        let d = parse_date(t).map_err(bad)?;
+        return Ok(ParsedDateTime::Naive(d.and_time(NaiveTime::MIN)));
+    }
+    let (body, offset) = split_offset(t).map_err(bad)?;
+    let body = body.replacen('T', " ", 1);
+    let naive = NaiveDateTime::parse_from_str(&body, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(&body, "%Y-%m-%d %H:%M"))
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(match offset {
+        None => ParsedDateTime::Naive(naive),
+        Some(off) => {
+            let aware = naive
+                .and_local_timezone(off)
+                .single()
+                .ok_or_else(|| bad("ambiguous offset".to_owned()))?;
+            ParsedDateTime::Aware(aware.with_timezone(&Utc))
+        }
+    })
+}
+
+/// Split a trailing `Z` / `±HH[:MM]` offset from the time part.
+fn split_offset(t: &str) -> Result<(&str, Option<FixedOffset>), String> {
+    if let Some(body) = t.strip_suffix(['Z', 'z']) {
+        return Ok((body, Some(FixedOffset::east_opt(0).expect("zero offset"))));
+    }
+    // The offset sign can only appear after the date part (which has its own '-').
+    let Some(pos) = t
+        .get(10..)
+        .and_then(|rest| rest.rfind(['+', '-']))
+        .map(|p| p + 10)
+    else {
+        return Ok((t, None));
+    };
+    let (body, off) = t.split_at(pos);
+    let sign = if off.starts_with('-') { -1 } else { 1 };
+    let digits: String = off[1..].chars().filter(|c| *c != ':').collect();
+    let (hh, mm) = match digits.len() {
+        2 => (&digits[..2], "00"),
+        4 => (&digits[..2], &digits[2..]),
+        _ => return Err(format!("bad UTC offset '{off}'")),
+    };
+    let hours: i32 = hh.parse().map_err(|_| format!("bad UTC offset '{off}'"))?;
+    let minutes: i32 = mm.parse().map_err(|_| format!("bad UTC offset '{off}'"))?;
+    let secs = sign * (hours * 3600 + minutes * 60);
+    let offset = FixedOffset::east_opt(secs).ok_or_else(|| format!("bad UTC offset '{off}'"))?;
+    Ok((body.trim_end(), Some(offset)))
+}
+
+/// Microseconds since midnight of a time of day.
+pub(crate) fn time_to_micros(t: NaiveTime) -> i64 {
+    i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(t.nanosecond() / 1_000)
+}
+
+/// The time of day `micros` after midnight, if `0 <= micros < 24h`.
+pub(crate) fn micros_to_time(micros: i64) -> Option<NaiveTime> {
+    if !(0..86_400_000_000).contains(&micros) {
+        return None;
+    }
+    let secs = u32::try_from(micros / 1_000_000).ok()?;
+    let nanos = u32::try_from(micros % 1_000_000).ok()? * 1_000;
+    NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
+    }
+
+    #[test]
+    fn formats_with_optional_micros() {
+        let dt = naive("2024-02-29 23:59:59.000001");
+        assert_eq!(format_datetime(dt), "2024-02-29 23:59:59.000001");
+        assert_eq!(
+            format_datetime(naive("2024-01-01 00:00:00")),
+            "2024-01-01 00:00:00"
+        );
+        assert_eq!(
+            format_datetime_utc(dt.and_utc()),
+            "2024-02-29 23:59:59.000001+00:00"
+        );
+    }
+
+    #[test]
+    fn parses_naive_and_aware() {
+        let n = naive("2024-01-02 03:04:05.5");
+        assert_eq!(
+            parse_datetime("2024-01-02 03:04:05.5"),
+            Ok(ParsedDateTime::Naive(n))
+        );
+        assert_eq!(
+            parse_datetime("2024-01-02T03:04:05.5"),
+            Ok(ParsedDateTime::Naive(n))
+        );
+        assert_eq!(
+            parse_datetime("2024-01-02 05:04:05.5+02:00"),
+            Ok(ParsedDateTime::Aware(n.and_utc()))
+        );
+        assert_eq!(
+            parse_datetime("2024-01-02T01:04:05.5-0200"),
+            Ok(ParsedDateTime::Aware(n.and_utc()))
+        );
+        assert_eq!(
+            parse_datetime("2024-01-02 03:04:05.5Z"),
+            Ok(ParsedDateTime::Aware(n.and_utc()))
+        );
+        assert_eq!(
+            parse_datetime("2024-01-02"),
+            Ok(ParsedDateTime::Naive(naive("2024-01-02 00:00:00")))
+        );
+        assert!(parse_datetime("yesterday").is_err());
+        assert!(parse_datetime("2024-01-02 03:04:05+2").is_err());
+    }
+
+    #[test]
+    fn time_micros_round_trip() {
+        let t = parse_time("13:14:15.123456").unwrap();
+        assert_eq!(micros_to_time(time_to_micros(t)), Some(t));
+        assert_eq!(micros_to_time(-1), None);
+        assert_eq!(micros_to_time(86_400_000_000), None);
+        assert_eq!(format_time(t), "13:14:15.123456");
+    }
+}

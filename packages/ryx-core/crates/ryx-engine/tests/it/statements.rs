@@ -1,0 +1,142 @@
+//! Single statements: counts and generated ids, first-row fetches, scripts, and cancellation of
+//! a statement running on a pooled connection.
+
+use std::time::Duration;
+
+use ryx_engine::executor::{self, Target};
+use ryx_engine::{Backend, PoolOptions, Transaction, Value};
+
+use crate::common::{self, count, exec, ph, rows, serial_pk, unique, Db};
+
+async fn counts_ids_and_first_rows(db: Db) {
+    let entry = common::open(&db).await;
+    let pool = Target::Pool(entry.clone());
+    let table = unique("ryx_stmt");
+    exec(
+        &pool,
+        &format!(
+            "CREATE TABLE {table} ({}, n INTEGER)",
+            serial_pk(db.backend)
+        ),
+    )
+    .await;
+    let insert = format!("INSERT INTO {table} (n) VALUES ({})", ph(db.backend, 1));
+    let first = executor::execute(&pool, &insert, vec![Value::Int(10)])
+        .await
+        .unwrap();
+    let second = executor::execute(&pool, &insert, vec![Value::Int(20)])
+        .await
+        .unwrap();
+    assert_eq!((first.rows_affected, second.rows_affected), (1, 1));
+    match db.backend {
+        Backend::Postgres => assert_eq!(second.last_insert_id, None),
+        _ => assert_eq!(
+            (first.last_insert_id, second.last_insert_id),
+            (Some(1), Some(2))
+        ),
+    }
+    let update = format!(
+        "UPDATE {table} SET n = n + 1 WHERE n >= {}",
+        ph(db.backend, 1)
+    );
+    let done = executor::execute(&pool, &update, vec![Value::Int(0)])
+        .await
+        .unwrap();
+    assert_eq!(done.rows_affected, 2);
+
+    let select = format!("SELECT id, n FROM {table} ORDER BY id");
+    let (columns, row) = executor::fetch_optional(&pool, &select, Vec::new(), &[])
+        .await
+        .unwrap();
+    assert_eq!(&*columns, ["id", "n"]);
+    assert_eq!(row, Some(vec![Value::Int(1), Value::Int(11)]));
+    let none = format!("SELECT id FROM {table} WHERE n < 0");
+    let (columns, row) = executor::fetch_optional(&pool, &none, Vec::new(), &[])
+        .await
+        .unwrap();
+    assert!(columns.is_empty() && row.is_none());
+    // The connection is clean after a partly read result.
+    assert_eq!(count(&pool, &table).await, 2);
+    exec(&pool, &format!("DROP TABLE {table}")).await;
+    entry.close().await;
+}
+
+crate::per_backend!(counts_ids_and_first_rows_work, counts_ids_and_first_rows);
+
+async fn scripts(db: Db) {
+    let entry = common::open(&db).await;
+    let pool = Target::Pool(entry.clone());
+    let table = unique("ryx_script");
+    executor::execute_script(
+        &pool,
+        &format!(
+            "CREATE TABLE {table} (n INTEGER); INSERT INTO {table} VALUES (1); \
+             INSERT INTO {table} VALUES (2);"
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(count(&pool, &table).await, 2);
+    let tx = Transaction::begin_on(entry.clone(), None, false)
+        .await
+        .unwrap();
+    let in_tx = Target::Tx(tx.clone());
+    executor::execute_script(
+        &in_tx,
+        &format!("DELETE FROM {table}; INSERT INTO {table} VALUES (3)"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(count(&in_tx, &table).await, 1);
+    tx.rollback().await.unwrap();
+    assert_eq!(count(&pool, &table).await, 2);
+    let err = executor::execute_script(&pool, "CREATE TABLE (oops")
+        .await
+        .unwrap_err();
+    assert!(err.db_kind().is_some(), "{err:?}");
+    exec(&pool, &format!("DROP TABLE {table}")).await;
+    entry.close().await;
+}
+
+crate::per_backend!(scripts_run_several_statements, scripts);
+
+async fn cancelled_pool_statement(db: Db) {
+    let options = PoolOptions {
+        max_connections: 1,
+        ..common::options()
+    };
+    let entry = common::open_with(&db, options).await;
+    let pool = Target::Pool(entry.clone());
+    let slow = match db.backend {
+        Backend::Postgres => "SELECT pg_sleep(5)",
+        Backend::MySql => "SELECT SLEEP(5)",
+        Backend::Sqlite => {
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
+             SELECT count(*) FROM c"
+        }
+    };
+    let target = pool.clone();
+    let task =
+        tokio::spawn(async move { executor::fetch_all(&target, slow, Vec::new(), &[]).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    // The next statement gets a clean connection promptly (a server connection abandoned
+    // mid-query is closed rather than drained), and its own result, not the old one's.
+    let started = std::time::Instant::now();
+    let got = rows(&pool, "SELECT 42", Vec::new()).await;
+    assert_eq!(got, vec![vec![Value::Int(42)]]);
+    if db.backend != Backend::Sqlite {
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    entry.close().await;
+}
+
+crate::per_backend!(
+    cancelled_pool_statements_leave_the_pool_clean,
+    cancelled_pool_statement
+);

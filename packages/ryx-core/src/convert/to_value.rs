@@ -1,0 +1,170 @@
+//! Python object → `Value`: exact-type fast paths for the common scalars, then the typed slow path.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList, PyMemoryView,
+    PyString, PyTime, PyTuple, PyType,
+};
+use ryx_query::Value;
+use uuid::Uuid;
+
+use crate::exceptions::{new_err, Kind};
+
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static JSON_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn cached_type<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    module: &str,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyType>> {
+    cell.import(py, module, name)
+}
+
+/// Convert one Python value to a bound SQL value.
+///
+/// # Errors
+/// `UnsupportedTypeError` for a type with no SQL mapping, `QueryError` for an int beyond 64 bits.
+pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    // Exact builtin types first: one pointer comparison each, no isinstance walk.
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if obj.is_exact_instance_of::<PyInt>() {
+        return int_value(obj);
+    }
+    if obj.is_exact_instance_of::<PyString>() {
+        return Ok(Value::Text(obj.cast::<PyString>()?.to_str()?.to_owned()));
+    }
+    if obj.is_exact_instance_of::<PyBool>() {
+        return Ok(Value::Bool(obj.is_truthy()?));
+    }
+    if obj.is_exact_instance_of::<PyFloat>() {
+        return Ok(Value::Float(obj.cast::<PyFloat>()?.value()));
+    }
+    slow_value(obj)
+}
+
+fn int_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    match obj.extract::<i64>() {
+        Ok(v) => Ok(Value::Int(v)),
+        Err(_) => Err(new_err(
+            Kind::QueryError,
+            format!(
+                "integer {} does not fit in a 64-bit SQL integer; store it as Decimal or str instead",
+                obj.str().map(|s| s.to_string()).unwrap_or_default()
+            ),
+        )),
+    }
+}
+
+fn slow_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = obj.py();
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(obj.is_truthy()?));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return int_value(obj);
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Value::Text(obj.str()?.to_str()?.to_owned()));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return Ok(Value::Float(obj.extract::<f64>()?));
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Value::Bytes(b.as_bytes().to_vec()));
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(Value::Bytes(b.to_vec()));
+    }
+    if obj.is_instance_of::<PyMemoryView>() {
+        return Ok(Value::Bytes(obj.call_method0("tobytes")?.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    // datetime before date: datetime is a subclass of date.
+    if obj.is_instance_of::<PyDateTime>() {
+        return datetime_value(obj);
+    }
+    if obj.is_instance_of::<PyDate>() {
+        return Ok(Value::Date(obj.extract::<NaiveDate>()?));
+    }
+    if obj.is_instance_of::<PyTime>() {
+        if !obj.getattr("tzinfo")?.is_none() {
+            return Err(new_err(
+                Kind::UnsupportedTypeError,
+                "a time with a tzinfo has no SQL equivalent on every backend; convert it to a naive UTC time",
+            ));
+        }
+        return Ok(Value::Time(obj.extract::<NaiveTime>()?));
+    }
+    if obj.is_instance_of::<PyDelta>() {
+        let delta = obj.extract::<TimeDelta>()?;
+        return delta.num_microseconds().map(Value::Duration).ok_or_else(|| {
+            new_err(Kind::QueryError, "timedelta is too large to store as 64-bit microseconds")
+        });
+    }
+    if obj.is_instance(cached_type(py, &DECIMAL, "decimal", "Decimal")?)? {
+        return Ok(Value::Decimal(obj.str()?.to_str()?.to_owned()));
+    }
+    if obj.is_instance(cached_type(py, &UUID, "uuid", "UUID")?)? {
+        let bytes = obj.getattr("bytes")?;
+        let uuid = Uuid::from_slice(bytes.cast::<PyBytes>()?.as_bytes())
+            .map_err(|e| new_err(Kind::UnsupportedTypeError, format!("invalid UUID: {e}")))?;
+        return Ok(Value::Uuid(uuid));
+    }
+    if obj.is_instance_of::<PyDict>() {
+        return json_value(obj);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let items = obj.try_iter()?.map(|item| to_value(&item?)).collect::<PyResult<Vec<_>>>()?;
+        return Ok(Value::List(items));
+    }
+    let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    Err(new_err(
+        Kind::UnsupportedTypeError,
+        format!(
+            "cannot bind a value of type {type_name} as an SQL parameter; use None, bool, int, float, Decimal, str, \
+             bytes, date, time, datetime, timedelta, UUID, a dict (JSON) or a list (for `in`)"
+        ),
+    ))
+}
+
+fn datetime_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if obj.call_method0("utcoffset")?.is_none() {
+        return Ok(Value::DateTime(obj.extract::<NaiveDateTime>()?));
+    }
+    let aware = obj.extract::<DateTime<FixedOffset>>()?;
+    Ok(Value::DateTimeUtc(aware.with_timezone(&Utc)))
+}
+
+/// Serialise a dict or list to JSON text with the stdlib encoder (compact, unicode kept, no NaN).
+pub fn json_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = obj.py();
+    let dumps = JSON_DUMPS.import(py, "json", "dumps")?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("ensure_ascii", false)?;
+    kwargs.set_item("allow_nan", false)?;
+    kwargs.set_item("separators", (",", ":"))?;
+    let text = dumps.call((obj,), Some(&kwargs)).map_err(|e| {
+        new_err(Kind::UnsupportedTypeError, format!("value is not JSON serialisable: {e}"))
+    })?;
+    Ok(Value::Json(text.cast::<PyString>()?.to_str()?.to_owned()))
+}
+
+/// Convert a Python sequence of parameters.
+pub fn to_values(params: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
+    if params.is_none() {
+        return Ok(Vec::new());
+    }
+    if params.is_instance_of::<PyString>() || params.is_instance_of::<PyDict>() {
+        return Err(new_err(
+            Kind::QueryError,
+            "params must be a sequence (list or tuple) of values, one per `?` placeholder",
+        ));
+    }
+    params.try_iter()?.map(|item| to_value(&item?)).collect()
+}

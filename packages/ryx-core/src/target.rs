@@ -1,0 +1,56 @@
+//! Resolve where a call runs (an alias's pool or a transaction) and which SQL dialect it speaks.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use ryx_engine::{pool, Backend, PoolEntry, Target};
+use ryx_query::dialect::{self, Dialect};
+
+use crate::errors::RyxErr;
+use crate::py_tx::PyTransaction;
+
+/// A resolved execution target together with its dialect.
+pub struct Resolved {
+    pub target: Target,
+    pub dialect: &'static dyn Dialect,
+}
+
+/// The dialect a pool entry speaks (MariaDB ≥ 10.5 can use RETURNING; MySQL cannot).
+pub fn dialect_for(entry: &PoolEntry) -> &'static dyn Dialect {
+    dialect_for_backend(entry.backend, entry.is_mariadb)
+}
+
+fn dialect_for_backend(backend: Backend, mariadb: bool) -> &'static dyn Dialect {
+    match backend {
+        Backend::Postgres => dialect::postgres(),
+        Backend::MySql if mariadb => dialect::mariadb(),
+        Backend::MySql => dialect::mysql(),
+        Backend::Sqlite => dialect::sqlite(),
+    }
+}
+
+/// Resolve `alias`/`tx` arguments: an open transaction wins; otherwise the alias's pool (default when None).
+pub fn resolve(alias: Option<&str>, tx: Option<&Bound<'_, PyTransaction>>) -> Result<Resolved, RyxErr> {
+    match tx {
+        Some(tx) => {
+            let tx = tx.get().inner.clone();
+            if let Some(alias) = alias {
+                if alias != tx.alias() {
+                    return Err(RyxErr::Engine(ryx_engine::Error::Transaction(format!(
+                        "the transaction is on alias '{}' but the call asked for alias '{alias}'; \
+                         drop one of the two arguments",
+                        tx.alias()
+                    ))));
+                }
+            }
+            let mariadb = pool::get(Some(tx.alias())).map(|e| e.is_mariadb).unwrap_or(false);
+            let dialect = dialect_for_backend(tx.backend(), mariadb);
+            Ok(Resolved { target: Target::Tx(tx), dialect })
+        }
+        None => {
+            let entry: Arc<PoolEntry> = pool::get(alias)?;
+            let dialect = dialect_for(&entry);
+            Ok(Resolved { target: Target::Pool(entry), dialect })
+        }
+    }
+}

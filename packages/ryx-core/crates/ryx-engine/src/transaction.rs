@@ -195,6 +195,7 @@ impl Transaction {
         let runtime = Handle::try_current().map_err(|_| {
             Error::Config("transactions must be started on a tokio runtime".to_owned())
         })?;
+        let sqlite_query_only = read_only && entry.backend == Backend::Sqlite;
         let conn = entry.acquire().await?;
         // The transaction owns the connection *before* BEGIN is sent: if this future is dropped
         // mid-BEGIN, Drop rolls back instead of pooling a connection with an open transaction.
@@ -204,7 +205,7 @@ impl Transaction {
             runtime,
             state: Mutex::new(TxState {
                 conn: Some(conn),
-                sqlite_query_only: read_only && statements.len() > 1,
+                sqlite_query_only,
                 ..TxState::default()
             }),
         });
@@ -433,18 +434,31 @@ fn begin_sql(
     isolation: Option<IsolationLevel>,
     read_only: bool,
 ) -> Result<Vec<String>> {
-    let access = if read_only { "READ ONLY" } else { "READ WRITE" };
+    // No explicit READ WRITE: it is refused on read replicas (hot standby), where plain
+    // transactions are fine for reading.
+    let mut modes = Vec::with_capacity(2);
+    if let Some(level) = isolation.filter(|_| entry.backend == Backend::Postgres) {
+        modes.push(format!("ISOLATION LEVEL {}", level.sql()));
+    }
+    if read_only {
+        modes.push("READ ONLY".to_owned());
+    }
+    let with_modes = |keyword: &str| {
+        if modes.is_empty() {
+            keyword.to_owned()
+        } else {
+            format!("{keyword} {}", modes.join(", "))
+        }
+    };
     Ok(match entry.backend {
-        Backend::Postgres => vec![match isolation {
-            Some(level) => format!("BEGIN ISOLATION LEVEL {}, {access}", level.sql()),
-            None => format!("BEGIN {access}"),
-        }],
+        Backend::Postgres => vec![with_modes("BEGIN")],
         Backend::MySql => {
             let mut sql = Vec::with_capacity(2);
             if let Some(level) = isolation {
+                // Applies to the next transaction only.
                 sql.push(format!("SET TRANSACTION ISOLATION LEVEL {}", level.sql()));
             }
-            sql.push(format!("START TRANSACTION {access}"));
+            sql.push(with_modes("START TRANSACTION"));
             sql
         }
         Backend::Sqlite => {

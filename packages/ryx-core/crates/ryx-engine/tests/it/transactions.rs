@@ -252,6 +252,25 @@ async fn isolation_and_read_only(db: Db) {
             }
         }
     }
+    // Read-only transactions with an isolation level run on the same, still pooled connection.
+    let conn_id = match db.backend {
+        Backend::Postgres => "SELECT pg_backend_pid()",
+        Backend::MySql => "SELECT CONNECTION_ID()",
+        Backend::Sqlite => "SELECT 1",
+    };
+    let before = rows(&pool, conn_id, Vec::new()).await;
+    let level = (db.backend != Backend::Sqlite).then_some(IsolationLevel::RepeatableRead);
+    let tx = Transaction::begin_on(entry.clone(), level, true)
+        .await
+        .unwrap();
+    assert_eq!(count(&Target::Tx(tx.clone()), &table).await, 0);
+    tx.commit().await.unwrap();
+    assert_eq!(
+        rows(&pool, conn_id, Vec::new()).await,
+        before,
+        "connection was replaced"
+    );
+
     let tx = Transaction::begin_on(entry.clone(), None, true)
         .await
         .unwrap();

@@ -582,14 +582,9 @@ impl TxGuard<'_> {
 
     /// Give the connection back: to the pool when it is clean, closed otherwise.
     async fn release(&mut self, clean: bool) {
-        let mut clean = clean;
-        if self.state.sqlite_query_only {
-            clean = clean && self.conn().raw("PRAGMA query_only = OFF").await.is_ok();
-        }
-        if let Some(mut conn) = self.state.conn.take() {
-            if !clean {
-                conn.close_on_drop();
-            }
+        let query_only = self.state.sqlite_query_only;
+        if let Some(conn) = self.state.conn.take() {
+            release_conn(conn, clean, query_only).await;
         }
     }
 
@@ -633,11 +628,22 @@ impl Drop for Transaction {
 }
 
 async fn rollback_detached(mut conn: Conn, query_only: bool) {
-    let mut clean = conn.raw("ROLLBACK").await.is_ok();
+    let clean = conn.raw("ROLLBACK").await.is_ok();
+    release_conn(conn, clean, query_only).await;
+}
+
+/// Return a finished transaction's connection to the pool, or close it when its state is
+/// unknown (`clean == false`).
+///
+/// SQLite connections are never closed here: a failed ROLLBACK there just means SQLite already
+/// rolled back by itself, and closing the last connection of a shared in-memory database would
+/// destroy the database.
+async fn release_conn(mut conn: Conn, clean: bool, query_only: bool) {
+    let mut clean = clean;
     if query_only {
-        clean = clean && conn.raw("PRAGMA query_only = OFF").await.is_ok();
+        clean &= conn.raw("PRAGMA query_only = OFF").await.is_ok();
     }
-    if !clean {
+    if !clean && !matches!(conn, Conn::Sqlite(_)) {
         conn.close_on_drop();
     }
 }

@@ -263,7 +263,7 @@ pub async fn execute_batches(
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
     hints: &[DecodeHint],
-) -> Result<BatchOutput> {
+) -> Result<(u64, Rows, Vec<ExecResult>)> {
     match target {
         Target::Tx(tx) => {
             let mut guard = tx.lock_active().await?;

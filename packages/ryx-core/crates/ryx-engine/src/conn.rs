@@ -21,8 +21,13 @@ use crate::executor::{ExecResult, Rows};
 
 /// What differs between backends on the statement path.
 pub(crate) trait Driver: Database + HasStatementCache {
-    /// Bind one parameter.
-    fn bind(args: &mut Self::Arguments<'_>, value: Value) -> Result<()>;
+    /// Bind one parameter (borrowed, so a statement can be retried with the same parameters).
+    fn bind<'q>(args: &mut Self::Arguments<'q>, value: &'q Value) -> Result<()>;
+
+    /// Whether a statement may be cached as a prepared statement at all.
+    fn cacheable(_sql: &str) -> bool {
+        true
+    }
 
     /// Decode one column by the driver's column type.
     fn decode(row: &Self::Row, index: usize) -> Result<Value, String>;
@@ -37,8 +42,12 @@ pub(crate) trait Driver: Database + HasStatementCache {
 }
 
 impl Driver for Postgres {
-    fn bind(args: &mut Self::Arguments<'_>, value: Value) -> Result<()> {
+    fn bind<'q>(args: &mut Self::Arguments<'q>, value: &'q Value) -> Result<()> {
         encode::postgres(args, value)
+    }
+
+    fn cacheable(sql: &str) -> bool {
+        !has_star_expansion(sql)
     }
 
     fn decode(row: &Self::Row, index: usize) -> Result<Value, String> {
@@ -66,7 +75,7 @@ impl Driver for Postgres {
 }
 
 impl Driver for MySql {
-    fn bind(args: &mut Self::Arguments<'_>, value: Value) -> Result<()> {
+    fn bind<'q>(args: &mut Self::Arguments<'q>, value: &'q Value) -> Result<()> {
         encode::mysql(args, value)
     }
 
@@ -84,8 +93,12 @@ impl Driver for MySql {
 }
 
 impl Driver for Sqlite {
-    fn bind(args: &mut Self::Arguments<'_>, value: Value) -> Result<()> {
+    fn bind<'q>(args: &mut Self::Arguments<'q>, value: &'q Value) -> Result<()> {
         encode::sqlite(args, value)
+    }
+
+    fn cacheable(sql: &str) -> bool {
+        !has_star_expansion(sql)
     }
 
     fn decode(row: &Self::Row, index: usize) -> Result<Value, String> {
@@ -147,36 +160,56 @@ impl Conn {
     pub(crate) async fn fetch(
         &mut self,
         sql: &str,
-        params: Vec<Value>,
+        params: &[Value],
         hints: &[DecodeHint],
         persistent: bool,
     ) -> Result<Outcome> {
-        on_conn!(self, |c, D| fetch::<D>(c, sql, params, hints, persistent)
-            .await)
+        let result = on_conn!(self, |c, D| fetch::<D>(c, sql, params, hints, persistent)
+            .await);
+        self.after(result).await
     }
 
     /// Run a query and decode only its first row (as a one-row `Rows`, or none).
     pub(crate) async fn fetch_first(
         &mut self,
         sql: &str,
-        params: Vec<Value>,
+        params: &[Value],
         hints: &[DecodeHint],
         persistent: bool,
     ) -> Result<Rows> {
-        on_conn!(self, |c, D| fetch_first::<D>(
-            c, sql, params, hints, persistent
-        )
-        .await)
+        let result = on_conn!(self, |c, D| {
+            fetch_first::<D>(c, sql, params, hints, persistent).await
+        });
+        self.after(result).await
     }
 
     /// Run a parameterised statement for its effect.
     pub(crate) async fn execute(
         &mut self,
         sql: &str,
-        params: Vec<Value>,
+        params: &[Value],
         persistent: bool,
     ) -> Result<ExecResult> {
-        on_conn!(self, |c, D| execute::<D>(c, sql, params, persistent).await)
+        let result = on_conn!(self, |c, D| execute::<D>(c, sql, params, persistent).await);
+        self.after(result).await
+    }
+
+    /// Drop every cached prepared statement of this connection.
+    async fn clear_statement_cache(&mut self) -> Result<()> {
+        on_conn!(self, |c, _D| {
+            sqlx::Connection::clear_cached_statements(&mut **c).await?;
+            Ok(())
+        })
+    }
+
+    /// After a "cached plan must not change result type" error, forget the stale statements so
+    /// the next attempt prepares afresh.
+    async fn after<T>(&mut self, result: Result<T>) -> Result<T> {
+        if result.as_ref().is_err_and(is_stale_plan) {
+            // If this fails too the connection is broken, which the next statement reports.
+            let _ = self.clear_statement_cache().await;
+        }
+        result
     }
 
     /// Run a control statement (BEGIN, SAVEPOINT, ...) through the simple-query protocol: it has
@@ -193,16 +226,23 @@ impl Conn {
     pub(crate) async fn stream(
         &mut self,
         sql: &str,
-        params: Vec<Value>,
+        params: &[Value],
         hints: &[DecodeHint],
         persistent: bool,
         chunk_size: usize,
         sink: &Sender<Result<Rows>>,
     ) -> Result<StreamEnd> {
-        on_conn!(self, |c, D| {
+        let result = on_conn!(self, |c, D| {
             stream::<D>(c, sql, params, hints, persistent, chunk_size, sink).await
-        })
+        });
+        self.after(result).await
     }
+}
+
+/// PostgreSQL's error for a cached statement whose result columns changed under it.
+pub(crate) fn is_stale_plan(err: &Error) -> bool {
+    matches!(err, Error::Database { sqlstate: Some(code), message, .. }
+        if code == "0A000" && message.contains("cached plan must not change result type"))
 }
 
 /// How a stream ended.
@@ -214,7 +254,21 @@ pub(crate) enum StreamEnd {
     Abandoned,
 }
 
-fn arguments<'q, D: Driver>(params: Vec<Value>) -> Result<D::Arguments<'q>> {
+/// Whether the statement expands `*` (`SELECT *`, `t.*`, `RETURNING *`), whose result shape
+/// changes when the table does. A cached PostgreSQL statement then fails ("cached plan must not
+/// change result type") and a cached SQLite statement crashes sqlx's worker thread (it indexes
+/// the column list read at prepare time), so such statements are never cached there.
+/// `count(*)` is not an expansion; a multiplication is a harmless false positive.
+fn has_star_expansion(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'*'
+            && bytes[..i].iter().rev().find(|c| !c.is_ascii_whitespace()) != Some(&b'(')
+            && bytes[i + 1..].iter().find(|c| !c.is_ascii_whitespace()) != Some(&b')')
+    })
+}
+
+fn arguments<'q, D: Driver>(params: &'q [Value]) -> Result<D::Arguments<'q>> {
     let mut args = D::Arguments::<'q>::default();
     for value in params {
         D::bind(&mut args, value)?;
@@ -243,7 +297,7 @@ fn decode_row<D: Driver>(row: &D::Row, hints: &[DecodeHint]) -> Result<Vec<Value
 async fn fetch<D: Driver>(
     conn: &mut D::Connection,
     sql: &str,
-    params: Vec<Value>,
+    params: &[Value],
     hints: &[DecodeHint],
     persistent: bool,
 ) -> Result<Outcome>
@@ -251,7 +305,8 @@ where
     for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
     for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
 {
-    let text = D::statement_text(sql, &params, persistent);
+    let persistent = persistent && D::cacheable(sql);
+    let text = D::statement_text(sql, params, persistent);
     let args = arguments::<D>(params)?;
     let query = sqlx::query_with::<D, _>(&text, args).persistent(persistent);
     let mut out = Outcome::default();
@@ -281,7 +336,7 @@ where
 async fn fetch_first<D: Driver>(
     conn: &mut D::Connection,
     sql: &str,
-    params: Vec<Value>,
+    params: &[Value],
     hints: &[DecodeHint],
     persistent: bool,
 ) -> Result<Rows>
@@ -289,7 +344,8 @@ where
     for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
     for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
 {
-    let text = D::statement_text(sql, &params, persistent);
+    let persistent = persistent && D::cacheable(sql);
+    let text = D::statement_text(sql, params, persistent);
     let args = arguments::<D>(params)?;
     let query = sqlx::query_with::<D, _>(&text, args).persistent(persistent);
     Ok(match conn.fetch_optional(query).await? {
@@ -304,7 +360,7 @@ where
 async fn execute<D: Driver>(
     conn: &mut D::Connection,
     sql: &str,
-    params: Vec<Value>,
+    params: &[Value],
     persistent: bool,
 ) -> Result<ExecResult>
 where
@@ -312,7 +368,8 @@ where
     for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
 {
     let unprepared = params.is_empty();
-    let text = D::statement_text(sql, &params, persistent);
+    let persistent = persistent && D::cacheable(sql);
+    let text = D::statement_text(sql, params, persistent);
     let args = arguments::<D>(params)?;
     let query = sqlx::query_with::<D, _>(&text, args).persistent(persistent);
     match conn.execute(query).await {
@@ -334,7 +391,7 @@ where
 async fn stream<D: Driver>(
     conn: &mut D::Connection,
     sql: &str,
-    params: Vec<Value>,
+    params: &[Value],
     hints: &[DecodeHint],
     persistent: bool,
     chunk_size: usize,
@@ -345,7 +402,8 @@ where
     for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
 {
     let chunk_size = chunk_size.max(1);
-    let text = D::statement_text(sql, &params, persistent);
+    let persistent = persistent && D::cacheable(sql);
+    let text = D::statement_text(sql, params, persistent);
     let args = arguments::<D>(params)?;
     let query = sqlx::query_with::<D, _>(&text, args).persistent(persistent);
     let mut rows = conn.fetch(query);
@@ -388,4 +446,27 @@ where
     S: Stream<Item = std::result::Result<R, sqlx::Error>> + Unpin,
 {
     Ok(rows.next().await.transpose()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_star_expansion;
+
+    #[test]
+    fn star_expansions() {
+        for sql in [
+            "SELECT * FROM t",
+            "SELECT t.* FROM t",
+            "INSERT INTO t VALUES (1) RETURNING *",
+        ] {
+            assert!(has_star_expansion(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT count(*) FROM t",
+            "SELECT COUNT( * ) FROM t",
+            "SELECT a FROM t",
+        ] {
+            assert!(!has_star_expansion(sql), "{sql}");
+        }
+    }
 }

@@ -53,15 +53,15 @@ impl Encode<'_, Postgres> for PgNull {
 }
 
 /// JSON text bound as `jsonb` without re-parsing it here (the server validates it).
-struct PgJsonb(String);
+struct PgJsonb<'a>(&'a str);
 
-impl Type<Postgres> for PgJsonb {
+impl Type<Postgres> for PgJsonb<'_> {
     fn type_info() -> PgTypeInfo {
         PgTypeInfo::with_oid(Oid(3802))
     }
 }
 
-impl Encode<'_, Postgres> for PgJsonb {
+impl Encode<'_, Postgres> for PgJsonb<'_> {
     fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
         // Binary jsonb is a version byte (1) followed by the JSON text.
         buf.push(1);
@@ -71,25 +71,25 @@ impl Encode<'_, Postgres> for PgJsonb {
 }
 
 /// Bind one value for PostgreSQL.
-pub(crate) fn postgres(args: &mut PgArguments, value: Value) -> Result<()> {
+pub(crate) fn postgres(args: &mut PgArguments, value: &Value) -> Result<()> {
     added(match value {
         Value::Null => args.add(PgNull),
-        Value::Bool(b) => args.add(b),
-        Value::Int(i) => args.add(i),
-        Value::Float(f) => args.add(f),
-        Value::Decimal(d) => args.add(decimal(&d)?),
-        Value::Text(s) => args.add(s),
-        Value::Bytes(b) => args.add(b),
-        Value::Date(d) => args.add(d),
-        Value::Time(t) => args.add(t),
-        Value::DateTime(dt) => args.add(dt),
-        Value::DateTimeUtc(dt) => args.add(dt),
+        Value::Bool(b) => args.add(*b),
+        Value::Int(i) => args.add(*i),
+        Value::Float(f) => args.add(*f),
+        Value::Decimal(d) => args.add(decimal(d)?),
+        Value::Text(s) => args.add(s.as_str()),
+        Value::Bytes(b) => args.add(b.as_slice()),
+        Value::Date(d) => args.add(*d),
+        Value::Time(t) => args.add(*t),
+        Value::DateTime(dt) => args.add(*dt),
+        Value::DateTimeUtc(dt) => args.add(*dt),
         Value::Duration(us) => args.add(PgInterval {
             months: 0,
             days: 0,
-            microseconds: us,
+            microseconds: *us,
         }),
-        Value::Uuid(u) => args.add(u),
+        Value::Uuid(u) => args.add(*u),
         Value::Json(j) => args.add(PgJsonb(j)),
         Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),
     })
@@ -125,22 +125,22 @@ pub(crate) fn postgres_signature(params: &[Value]) -> String {
 }
 
 /// Bind one value for MySQL / MariaDB.
-pub(crate) fn mysql(args: &mut MySqlArguments, value: Value) -> Result<()> {
+pub(crate) fn mysql(args: &mut MySqlArguments, value: &Value) -> Result<()> {
     added(match value {
-        Value::Null => args.add(Option::<String>::None),
-        Value::Bool(b) => args.add(b),
-        Value::Int(i) => args.add(i),
-        Value::Float(f) => args.add(f),
-        Value::Decimal(d) => args.add(decimal(&d)?),
-        Value::Text(s) | Value::Json(s) => args.add(s),
-        Value::Bytes(b) => args.add(b),
-        Value::Date(d) => args.add(d),
-        Value::Time(t) => args.add(t),
-        Value::DateTime(dt) => args.add(dt),
+        Value::Null => args.add(Option::<&str>::None),
+        Value::Bool(b) => args.add(*b),
+        Value::Int(i) => args.add(*i),
+        Value::Float(f) => args.add(*f),
+        Value::Decimal(d) => args.add(decimal(d)?),
+        Value::Text(s) | Value::Json(s) => args.add(s.as_str()),
+        Value::Bytes(b) => args.add(b.as_slice()),
+        Value::Date(d) => args.add(*d),
+        Value::Time(t) => args.add(*t),
+        Value::DateTime(dt) => args.add(*dt),
         // Connections run with time_zone '+00:00': the UTC wall time is the right value for
         // both DATETIME and TIMESTAMP columns.
-        Value::DateTimeUtc(dt) => args.add(dt),
-        Value::Duration(us) => args.add(mysql_time(us)?),
+        Value::DateTimeUtc(dt) => args.add(*dt),
+        Value::Duration(us) => args.add(mysql_time(*us)?),
         Value::Uuid(u) => args.add(u.hyphenated().to_string()),
         Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),
     })
@@ -155,22 +155,22 @@ fn mysql_time(us: i64) -> Result<MySqlTime> {
 }
 
 /// Bind one value for SQLite (dates as ISO text, durations as integer microseconds).
-pub(crate) fn sqlite(args: &mut SqliteArguments<'_>, value: Value) -> Result<()> {
+pub(crate) fn sqlite<'q>(args: &mut SqliteArguments<'q>, value: &'q Value) -> Result<()> {
     added(match value {
         Value::Null => args.add(Option::<i64>::None),
-        Value::Bool(b) => args.add(b),
-        Value::Int(i) | Value::Duration(i) => args.add(i),
-        Value::Float(f) => args.add(f),
+        Value::Bool(b) => args.add(*b),
+        Value::Int(i) | Value::Duration(i) => args.add(*i),
+        Value::Float(f) => args.add(*f),
         Value::Decimal(d) => {
-            decimal(&d)?;
-            args.add(d)
+            decimal(d)?;
+            args.add(d.as_str())
         }
-        Value::Text(s) | Value::Json(s) => args.add(s),
-        Value::Bytes(b) => args.add(b),
-        Value::Date(d) => args.add(temporal::format_date(d)),
-        Value::Time(t) => args.add(temporal::format_time(t)),
-        Value::DateTime(dt) => args.add(temporal::format_datetime(dt)),
-        Value::DateTimeUtc(dt) => args.add(temporal::format_datetime_utc(dt)),
+        Value::Text(s) | Value::Json(s) => args.add(s.as_str()),
+        Value::Bytes(b) => args.add(b.as_slice()),
+        Value::Date(d) => args.add(temporal::format_date(*d)),
+        Value::Time(t) => args.add(temporal::format_time(*t)),
+        Value::DateTime(dt) => args.add(temporal::format_datetime(*dt)),
+        Value::DateTimeUtc(dt) => args.add(temporal::format_datetime_utc(*dt)),
         Value::Uuid(u) => args.add(u.hyphenated().to_string()),
         Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),
     })
@@ -193,7 +193,8 @@ mod tests {
     #[test]
     fn lists_are_rejected() {
         let mut args = SqliteArguments::default();
-        let err = sqlite(&mut args, Value::List(vec![Value::Int(1)])).unwrap_err();
+        let list = Value::List(vec![Value::Int(1)]);
+        let err = sqlite(&mut args, &list).unwrap_err();
         assert!(err.to_string().contains("lists are only accepted"));
     }
 

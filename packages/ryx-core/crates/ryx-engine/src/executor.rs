@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ryx_query::Value;
 use tokio::sync::mpsc;
 
-use crate::conn::{Conn, Outcome, StreamEnd};
+use crate::conn::{is_stale_plan, Conn, Outcome, StreamEnd};
 use crate::decode::DecodeHint;
 use crate::error::{Error, Result};
 use crate::options::Backend;
@@ -151,6 +151,13 @@ impl Lease<'_> {
         }
     }
 
+    /// Whether to run the statement again: a stale cached plan (whose cache was just cleared)
+    /// on a pooled connection. Inside a transaction the failure has already aborted it on
+    /// PostgreSQL, so it is reported instead.
+    fn retry<T>(&self, result: &Result<T>) -> bool {
+        matches!(self, Lease::Pooled { .. }) && result.as_ref().is_err_and(is_stale_plan)
+    }
+
     /// Record that the operation ran to completion, and its outcome (a transaction tracks
     /// failures that poison it).
     fn finish<T>(&mut self, result: &Result<T>) {
@@ -175,13 +182,12 @@ pub async fn fetch_all(
 ) -> Result<Rows> {
     let mut lease = Lease::of(target).await?;
     let persistent = lease.persistent();
-    let result = lease
-        .conn()
-        .fetch(sql, params, hints, persistent)
-        .await
-        .map(|out| out.rows);
+    let mut result = lease.conn().fetch(sql, &params, hints, persistent).await;
+    if lease.retry(&result) {
+        result = lease.conn().fetch(sql, &params, hints, persistent).await;
+    }
     lease.finish(&result);
-    result
+    result.map(|out| out.rows)
 }
 
 /// Run a query and return its first row, if any; the rest of the result is not read (on
@@ -197,13 +203,18 @@ pub async fn fetch_optional(
 ) -> Result<(Arc<[String]>, Option<Vec<Value>>)> {
     let mut lease = Lease::of(target).await?;
     let persistent = lease.persistent();
-    let result = lease
+    let mut result = lease
         .conn()
-        .fetch_first(sql, params, hints, persistent)
-        .await
-        .map(|rows| (rows.columns, rows.rows.into_iter().next()));
+        .fetch_first(sql, &params, hints, persistent)
+        .await;
+    if lease.retry(&result) {
+        result = lease
+            .conn()
+            .fetch_first(sql, &params, hints, persistent)
+            .await;
+    }
     lease.finish(&result);
-    result
+    result.map(|rows| (rows.columns, rows.rows.into_iter().next()))
 }
 
 /// Run a statement for its effect.
@@ -213,7 +224,10 @@ pub async fn fetch_optional(
 pub async fn execute(target: &Target, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
     let mut lease = Lease::of(target).await?;
     let persistent = lease.persistent();
-    let result = lease.conn().execute(sql, params, persistent).await;
+    let mut result = lease.conn().execute(sql, &params, persistent).await;
+    if lease.retry(&result) {
+        result = lease.conn().execute(sql, &params, persistent).await;
+    }
     lease.finish(&result);
     result
 }
@@ -249,7 +263,7 @@ pub async fn execute_batches(
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
     hints: &[DecodeHint],
-) -> Result<BatchOutput> {
+) -> Result<(u64, Rows, Vec<ExecResult>)> {
     match target {
         Target::Tx(tx) => {
             let mut guard = tx.lock_active().await?;
@@ -340,14 +354,14 @@ async fn run_batches(
     for (sql, params) in batches {
         let result = if fetch {
             let Outcome { rows: got, result } =
-                guard.conn().fetch(&sql, params, hints, persistent).await?;
+                guard.conn().fetch(&sql, &params, hints, persistent).await?;
             if rows.rows.is_empty() {
                 rows.columns = got.columns;
             }
             rows.rows.extend(got.rows);
             result
         } else {
-            guard.conn().execute(&sql, params, persistent).await?
+            guard.conn().execute(&sql, &params, persistent).await?
         };
         total += result.rows_affected;
         results.push(result);
@@ -380,7 +394,7 @@ pub fn stream(
             let persistent = lease.persistent();
             let end = lease
                 .conn()
-                .stream(&sql, params, &hints, persistent, chunk_size, &sender)
+                .stream(&sql, &params, &hints, persistent, chunk_size, &sender)
                 .await;
             lease.finish(&end);
             if let (Ok(StreamEnd::Abandoned), Lease::Pooled { conn, .. }) = (&end, &mut lease) {

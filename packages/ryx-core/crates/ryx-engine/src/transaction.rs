@@ -195,6 +195,7 @@ impl Transaction {
         let runtime = Handle::try_current().map_err(|_| {
             Error::Config("transactions must be started on a tokio runtime".to_owned())
         })?;
+        let sqlite_query_only = read_only && entry.backend == Backend::Sqlite;
         let conn = entry.acquire().await?;
         // The transaction owns the connection *before* BEGIN is sent: if this future is dropped
         // mid-BEGIN, Drop rolls back instead of pooling a connection with an open transaction.
@@ -204,7 +205,7 @@ impl Transaction {
             runtime,
             state: Mutex::new(TxState {
                 conn: Some(conn),
-                sqlite_query_only: read_only && statements.len() > 1,
+                sqlite_query_only,
                 ..TxState::default()
             }),
         });
@@ -433,18 +434,31 @@ fn begin_sql(
     isolation: Option<IsolationLevel>,
     read_only: bool,
 ) -> Result<Vec<String>> {
-    let access = if read_only { "READ ONLY" } else { "READ WRITE" };
+    // No explicit READ WRITE: it is refused on read replicas (hot standby), where plain
+    // transactions are fine for reading.
+    let mut modes = Vec::with_capacity(2);
+    if let Some(level) = isolation.filter(|_| entry.backend == Backend::Postgres) {
+        modes.push(format!("ISOLATION LEVEL {}", level.sql()));
+    }
+    if read_only {
+        modes.push("READ ONLY".to_owned());
+    }
+    let with_modes = |keyword: &str| {
+        if modes.is_empty() {
+            keyword.to_owned()
+        } else {
+            format!("{keyword} {}", modes.join(", "))
+        }
+    };
     Ok(match entry.backend {
-        Backend::Postgres => vec![match isolation {
-            Some(level) => format!("BEGIN ISOLATION LEVEL {}, {access}", level.sql()),
-            None => format!("BEGIN {access}"),
-        }],
+        Backend::Postgres => vec![with_modes("BEGIN")],
         Backend::MySql => {
             let mut sql = Vec::with_capacity(2);
             if let Some(level) = isolation {
+                // Applies to the next transaction only.
                 sql.push(format!("SET TRANSACTION ISOLATION LEVEL {}", level.sql()));
             }
-            sql.push(format!("START TRANSACTION {access}"));
+            sql.push(with_modes("START TRANSACTION"));
             sql
         }
         Backend::Sqlite => {
@@ -568,14 +582,9 @@ impl TxGuard<'_> {
 
     /// Give the connection back: to the pool when it is clean, closed otherwise.
     async fn release(&mut self, clean: bool) {
-        let mut clean = clean;
-        if self.state.sqlite_query_only {
-            clean = clean && self.conn().raw("PRAGMA query_only = OFF").await.is_ok();
-        }
-        if let Some(mut conn) = self.state.conn.take() {
-            if !clean {
-                conn.close_on_drop();
-            }
+        let query_only = self.state.sqlite_query_only;
+        if let Some(conn) = self.state.conn.take() {
+            release_conn(conn, clean, query_only).await;
         }
     }
 
@@ -619,11 +628,22 @@ impl Drop for Transaction {
 }
 
 async fn rollback_detached(mut conn: Conn, query_only: bool) {
-    let mut clean = conn.raw("ROLLBACK").await.is_ok();
+    let clean = conn.raw("ROLLBACK").await.is_ok();
+    release_conn(conn, clean, query_only).await;
+}
+
+/// Return a finished transaction's connection to the pool, or close it when its state is
+/// unknown (`clean == false`).
+///
+/// SQLite connections are never closed here: a failed ROLLBACK there just means SQLite already
+/// rolled back by itself, and closing the last connection of a shared in-memory database would
+/// destroy the database.
+async fn release_conn(mut conn: Conn, clean: bool, query_only: bool) {
+    let mut clean = clean;
     if query_only {
-        clean = clean && conn.raw("PRAGMA query_only = OFF").await.is_ok();
+        clean &= conn.raw("PRAGMA query_only = OFF").await.is_ok();
     }
-    if !clean {
+    if !clean && !matches!(conn, Conn::Sqlite(_)) {
         conn.close_on_drop();
     }
 }

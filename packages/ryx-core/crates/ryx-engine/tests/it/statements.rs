@@ -140,3 +140,73 @@ crate::per_backend!(
     cancelled_pool_statements_leave_the_pool_clean,
     cancelled_pool_statement
 );
+
+async fn schema_changes_under_cached_statements(db: Db) {
+    // Cached prepared statements must survive the schema changing under them (tests and
+    // migrations recreate tables while pools stay up).
+    let options = PoolOptions {
+        max_connections: 1,
+        ..common::options()
+    };
+    let entry = common::open_with(&db, options).await;
+    let pool = Target::Pool(entry.clone());
+    let table = unique("ryx_schema");
+    let select = format!("SELECT * FROM {table}");
+    exec(&pool, &format!("CREATE TABLE {table} (a INTEGER)")).await;
+    exec(&pool, &format!("INSERT INTO {table} VALUES (1)")).await;
+    assert_eq!(
+        rows(&pool, &select, Vec::new()).await,
+        vec![vec![Value::Int(1)]]
+    );
+    exec(&pool, &format!("DROP TABLE {table}")).await;
+    exec(
+        &pool,
+        &format!("CREATE TABLE {table} (a INTEGER, b VARCHAR(5))"),
+    )
+    .await;
+    exec(&pool, &format!("INSERT INTO {table} VALUES (2, 'x')")).await;
+    assert_eq!(
+        rows(&pool, &select, Vec::new()).await,
+        vec![vec![Value::Int(2), Value::Text("x".into())]]
+    );
+    // An explicit column whose type changes: PostgreSQL refuses the cached plan once, the
+    // engine clears the cache and runs the statement again.
+    let select_a = format!("SELECT a FROM {table}");
+    assert_eq!(
+        rows(&pool, &select_a, Vec::new()).await,
+        vec![vec![Value::Int(2)]]
+    );
+    let retype = match db.backend {
+        Backend::Postgres => Some(format!(
+            "ALTER TABLE {table} ALTER COLUMN a TYPE VARCHAR(9)"
+        )),
+        Backend::MySql => Some(format!("ALTER TABLE {table} MODIFY a VARCHAR(9)")),
+        Backend::Sqlite => None,
+    };
+    if let Some(retype) = retype {
+        exec(&pool, &retype).await;
+        assert_eq!(
+            rows(&pool, &select_a, Vec::new()).await,
+            vec![vec![Value::Text("2".into())]]
+        );
+    }
+    exec(&pool, &format!("ALTER TABLE {table} ADD COLUMN c INTEGER")).await;
+    let tx = Transaction::begin_on(entry.clone(), None, false)
+        .await
+        .unwrap();
+    let got = rows(&Target::Tx(tx.clone()), &select, Vec::new()).await;
+    let a = if db.backend == Backend::Sqlite {
+        Value::Int(2)
+    } else {
+        Value::Text("2".into())
+    };
+    assert_eq!(got, vec![vec![a, Value::Text("x".into()), Value::Null]]);
+    tx.commit().await.unwrap();
+    exec(&pool, &format!("DROP TABLE {table}")).await;
+    entry.close().await;
+}
+
+crate::per_backend!(
+    cached_statements_survive_schema_changes,
+    schema_changes_under_cached_statements
+);

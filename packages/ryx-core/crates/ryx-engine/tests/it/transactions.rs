@@ -252,6 +252,25 @@ async fn isolation_and_read_only(db: Db) {
             }
         }
     }
+    // Read-only transactions with an isolation level run on the same, still pooled connection.
+    let conn_id = match db.backend {
+        Backend::Postgres => "SELECT pg_backend_pid()",
+        Backend::MySql => "SELECT CONNECTION_ID()",
+        Backend::Sqlite => "SELECT 1",
+    };
+    let before = rows(&pool, conn_id, Vec::new()).await;
+    let level = (db.backend != Backend::Sqlite).then_some(IsolationLevel::RepeatableRead);
+    let tx = Transaction::begin_on(entry.clone(), level, true)
+        .await
+        .unwrap();
+    assert_eq!(count(&Target::Tx(tx.clone()), &table).await, 0);
+    tx.commit().await.unwrap();
+    assert_eq!(
+        rows(&pool, conn_id, Vec::new()).await,
+        before,
+        "connection was replaced"
+    );
+
     let tx = Transaction::begin_on(entry.clone(), None, true)
         .await
         .unwrap();
@@ -449,3 +468,40 @@ async fn concurrent_writers(db: Db) {
 }
 
 crate::per_backend!(concurrent_write_transactions_queue, concurrent_writers);
+
+async fn sqlite_memory_survives_failed_rollback(db: Db) {
+    // A ROLLBACK that fails on SQLite (here: the transaction was ended behind the engine's
+    // back) must not close the connection: it may be the last one of the in-memory database.
+    let options = ryx_engine::PoolOptions {
+        max_connections: 1,
+        ..common::options()
+    };
+    let entry = common::open_with(&db, options).await;
+    let pool = Target::Pool(entry.clone());
+    let table = setup_table(&pool).await;
+    insert(&pool, db.backend, &table, 1).await.unwrap();
+    for read_only in [false, true] {
+        let tx = Transaction::begin_on(entry.clone(), None, read_only)
+            .await
+            .unwrap();
+        executor::execute_script(&Target::Tx(tx.clone()), "COMMIT")
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(
+            ids(&pool, &table).await,
+            vec![1],
+            "the database is still there"
+        );
+    }
+    // And the connection is writable again (query_only was reset).
+    insert(&pool, db.backend, &table, 2).await.unwrap();
+    exec(&pool, &format!("DROP TABLE {table}")).await;
+    entry.close().await;
+}
+
+crate::per_backend!(
+    sqlite_memory_database_survives_failed_rollbacks,
+    sqlite_memory_survives_failed_rollback,
+    [sqlite_memory]
+);

@@ -54,7 +54,13 @@ fn query_error(e: QueryError) -> PyErr {
 fn engine_error(e: EngineError) -> PyErr {
     let message = e.to_string();
     match e {
-        EngineError::Database { kind, sqlstate, constraint, table, .. } => {
+        EngineError::Database {
+            kind,
+            sqlstate,
+            constraint,
+            table,
+            ..
+        } => {
             let class = match kind {
                 DbErrorKind::UniqueViolation => Kind::UniqueViolation,
                 DbErrorKind::ForeignKeyViolation => Kind::ForeignKeyViolation,

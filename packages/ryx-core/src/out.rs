@@ -4,10 +4,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyMapping, PyString};
-use ryx_engine::{DecodeHint, Rows};
-
-/// Decode hints by column position (`Auto` where none is given).
-pub type Hints = Vec<DecodeHint>;
+use ryx_engine::{DecodeHint, Hints, Rows};
 use ryx_query::Value;
 
 use crate::convert::to_py::{column_names, row_dict, row_tuple, rows_to_py, value_to_py};
@@ -87,23 +84,33 @@ pub fn parse_hints(hints: Option<&Bound<'_, PyAny>>) -> PyResult<Hints> {
             named.push((column, hint(&name)?));
         }
         let _ = named;
-        return Err(new_err(Kind::QueryError, "hints by column name are not supported yet; pass them by position"));
+        return Err(new_err(
+            Kind::QueryError,
+            "hints by column name are not supported yet; pass them by position",
+        ));
     }
     if hints.is_instance_of::<PyString>() {
-        return Err(new_err(Kind::QueryError, "hints must be a sequence or a mapping of hint names, not a string"));
+        return Err(new_err(
+            Kind::QueryError,
+            "hints must be a sequence or a mapping of hint names, not a string",
+        ));
     }
     let mut positional = Vec::new();
     for item in hints.try_iter()? {
         let item = item?;
-        positional.push(if item.is_none() { DecodeHint::Auto } else { hint(item.extract::<&str>()?)? });
+        positional.push(if item.is_none() {
+            DecodeHint::Auto
+        } else {
+            hint(item.extract::<&str>()?)?
+        });
     }
-    Ok(positional)
+    Ok(Hints::positional(positional))
 }
 
 /// Parse a single optional hint.
 pub fn parse_hint(name: Option<&str>) -> PyResult<Hints> {
     Ok(match name {
         None => Hints::default(),
-        Some(n) => vec![hint(n)?],
+        Some(n) => Hints::positional(vec![hint(n)?]),
     })
 }

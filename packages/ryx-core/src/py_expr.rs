@@ -31,7 +31,10 @@ pub fn to_expr(obj: &Bound<'_, PyAny>, values_as_exprs: bool) -> PyResult<Expr> 
         return Ok(Expr::Value(to_value(obj)?));
     }
     let name: &str = obj.extract().map_err(|_| {
-        new_err(Kind::QueryError, "expected a column name (\"col\" or \"table.col\") or an Expr")
+        new_err(
+            Kind::QueryError,
+            "expected a column name (\"col\" or \"table.col\") or an Expr",
+        )
     })?;
     Ok(Expr::col(name))
 }
@@ -59,11 +62,15 @@ pub fn parse_cond(path: &str, value: &Bound<'_, PyAny>) -> PyResult<Cond> {
 }
 
 fn binary(op: BinOp, left: Expr, right: &Bound<'_, PyAny>) -> PyResult<PyExpr> {
-    Ok(PyExpr { expr: Expr::binary(op, left, to_expr(right, true)?) })
+    Ok(PyExpr {
+        expr: Expr::binary(op, left, to_expr(right, true)?),
+    })
 }
 
 fn rbinary(op: BinOp, right: Expr, left: &Bound<'_, PyAny>) -> PyResult<PyExpr> {
-    Ok(PyExpr { expr: Expr::binary(op, to_expr(left, true)?, right) })
+    Ok(PyExpr {
+        expr: Expr::binary(op, to_expr(left, true)?, right),
+    })
 }
 
 #[pymethods]
@@ -82,7 +89,9 @@ impl PyExpr {
     /// A bound value.
     #[staticmethod]
     fn value(value: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyExpr { expr: Expr::Value(to_value(value)?) })
+        Ok(PyExpr {
+            expr: Expr::Value(to_value(value)?),
+        })
     }
 
     /// Literal SQL whose `?` placeholders are bound to `params`.
@@ -93,7 +102,9 @@ impl PyExpr {
             Some(p) => to_values(p)?,
             None => Vec::new(),
         };
-        Ok(PyExpr { expr: Expr::raw(sql, params) })
+        Ok(PyExpr {
+            expr: Expr::raw(sql, params),
+        })
     }
 
     /// An aggregate; `count` with no argument is `COUNT(*)`.
@@ -101,15 +112,29 @@ impl PyExpr {
     #[pyo3(signature = (func, arg=None, *, distinct=false))]
     fn agg(func: &str, arg: Option<&Bound<'_, PyAny>>, distinct: bool) -> PyResult<Self> {
         let f = AggFunc::from_name(func).ok_or_else(|| {
-            new_err(Kind::QueryError, format!("unknown aggregate '{func}'; use count, sum, avg, min or max"))
+            new_err(
+                Kind::QueryError,
+                format!("unknown aggregate '{func}'; use count, sum, avg, min or max"),
+            )
         })?;
         let arg = match arg {
             None if f == AggFunc::Count => None,
-            None => return Err(new_err(Kind::QueryError, format!("{func}() needs a column or expression"))),
+            None => {
+                return Err(new_err(
+                    Kind::QueryError,
+                    format!("{func}() needs a column or expression"),
+                ))
+            }
             Some(a) if a.extract::<&str>().is_ok_and(|s| s == "*") && f == AggFunc::Count => None,
             Some(a) => Some(Box::new(to_expr(a, false)?)),
         };
-        Ok(PyExpr { expr: Expr::Agg { func: f, arg, distinct } })
+        Ok(PyExpr {
+            expr: Expr::Agg {
+                func: f,
+                arg,
+                distinct,
+            },
+        })
     }
 
     /// An SQL function from a fixed list (rendered per dialect).
@@ -125,12 +150,20 @@ impl PyExpr {
                 ),
             )
         })?;
-        let args = args.iter().map(|a| to_expr(&a, true)).collect::<PyResult<Vec<_>>>()?;
+        let args = args
+            .iter()
+            .map(|a| to_expr(&a, true))
+            .collect::<PyResult<Vec<_>>>()?;
         let (min, max) = f.arity();
         if args.len() < min || max.is_some_and(|m| args.len() > m) {
-            return Err(new_err(Kind::QueryError, format!("{name}() got {} arguments", args.len())));
+            return Err(new_err(
+                Kind::QueryError,
+                format!("{name}() got {} arguments", args.len()),
+            ));
         }
-        Ok(PyExpr { expr: Expr::func(f, args) })
+        Ok(PyExpr {
+            expr: Expr::func(f, args),
+        })
     }
 
     /// Apply a date/time transform (`year`, `month`, `week_day`, ...).
@@ -138,11 +171,16 @@ impl PyExpr {
         if !ryx_query::is_transform(name) {
             return Err(RyxErr::from(ryx_query::QueryError::UnknownTransform {
                 name: name.to_owned(),
-                available: ryx_query::available_transforms().iter().map(|s| (*s).to_owned()).collect(),
+                available: ryx_query::available_transforms()
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
             })
             .into());
         }
-        Ok(PyExpr { expr: Expr::transform(name, self.expr.clone()) })
+        Ok(PyExpr {
+            expr: Expr::transform(name, self.expr.clone()),
+        })
     }
 
     /// A JSON key path inside this expression.
@@ -151,7 +189,9 @@ impl PyExpr {
         if path.is_empty() {
             return Err(new_err(Kind::QueryError, "key() needs at least one key"));
         }
-        Ok(PyExpr { expr: Expr::json_key(self.expr.clone(), path) })
+        Ok(PyExpr {
+            expr: Expr::json_key(self.expr.clone(), path),
+        })
     }
 
     fn __add__(&self, other: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -182,7 +222,9 @@ impl PyExpr {
         binary(BinOp::Mod, self.expr.clone(), other)
     }
     fn __neg__(&self) -> Self {
-        PyExpr { expr: Expr::Neg(Box::new(self.expr.clone())) }
+        PyExpr {
+            expr: Expr::Neg(Box::new(self.expr.clone())),
+        }
     }
 
     fn __repr__(&self) -> String {
@@ -195,7 +237,11 @@ impl PyCond {
     /// `lhs <lookup> value`; `lhs` is an Expr or a column name, `value` a value or an Expr.
     #[staticmethod]
     #[pyo3(signature = (lhs, lookup="exact", value=None))]
-    fn lookup(lhs: &Bound<'_, PyAny>, lookup: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    fn lookup(
+        lhs: &Bound<'_, PyAny>,
+        lookup: &str,
+        value: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let lhs = to_expr(lhs, false)?;
         let rhs = match value {
             Some(v) => rhs(&lhs, lookup, v)?,
@@ -208,13 +254,17 @@ impl PyCond {
             })
             .into());
         }
-        Ok(PyCond { cond: Cond::lookup(lhs, lookup, rhs) })
+        Ok(PyCond {
+            cond: Cond::lookup(lhs, lookup, rhs),
+        })
     }
 
     /// A Django-style path: `"created__year__gte"`, `"data__a__b"`, `"t.c__in"`.
     #[staticmethod]
     fn parse(path: &str, value: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyCond { cond: parse_cond(path, value)? })
+        Ok(PyCond {
+            cond: parse_cond(path, value)?,
+        })
     }
 
     /// Literal SQL whose `?` placeholders are bound to `params`.
@@ -225,43 +275,59 @@ impl PyCond {
             Some(p) => to_values(p)?,
             None => Vec::new(),
         };
-        Ok(PyCond { cond: Cond::raw(sql, params) })
+        Ok(PyCond {
+            cond: Cond::raw(sql, params),
+        })
     }
 
     #[staticmethod]
     fn r#true() -> Self {
-        PyCond { cond: Cond::Const(true) }
+        PyCond {
+            cond: Cond::Const(true),
+        }
     }
 
     #[staticmethod]
     fn r#false() -> Self {
-        PyCond { cond: Cond::Const(false) }
+        PyCond {
+            cond: Cond::Const(false),
+        }
     }
 
     /// All of the conditions (AND).
     #[staticmethod]
     #[pyo3(signature = (*conds))]
     fn all(conds: Vec<PyRef<'_, PyCond>>) -> Self {
-        PyCond { cond: Cond::all(conds.iter().map(|c| c.cond.clone())) }
+        PyCond {
+            cond: Cond::all(conds.iter().map(|c| c.cond.clone())),
+        }
     }
 
     /// Any of the conditions (OR).
     #[staticmethod]
     #[pyo3(signature = (*conds))]
     fn any(conds: Vec<PyRef<'_, PyCond>>) -> Self {
-        PyCond { cond: Cond::any(conds.iter().map(|c| c.cond.clone())) }
+        PyCond {
+            cond: Cond::any(conds.iter().map(|c| c.cond.clone())),
+        }
     }
 
     fn __and__(&self, other: &Bound<'_, PyCond>) -> Self {
-        PyCond { cond: self.cond.clone().and(other.get().cond.clone()) }
+        PyCond {
+            cond: self.cond.clone().and(other.get().cond.clone()),
+        }
     }
 
     fn __or__(&self, other: &Bound<'_, PyCond>) -> Self {
-        PyCond { cond: self.cond.clone().or(other.get().cond.clone()) }
+        PyCond {
+            cond: self.cond.clone().or(other.get().cond.clone()),
+        }
     }
 
     fn __invert__(&self) -> Self {
-        PyCond { cond: self.cond.clone().not() }
+        PyCond {
+            cond: self.cond.clone().not(),
+        }
     }
 
     fn __repr__(&self) -> String {

@@ -25,7 +25,10 @@ const OPTION_KEYS: &[&str] = &[
 
 fn seconds(name: &str, v: f64) -> PyResult<Duration> {
     if !v.is_finite() || v < 0.0 {
-        return Err(new_err(Kind::ConfigurationError, format!("{name} must be a number of seconds >= 0, got {v}")));
+        return Err(new_err(
+            Kind::ConfigurationError,
+            format!("{name} must be a number of seconds >= 0, got {v}"),
+        ));
     }
     Ok(Duration::from_secs_f64(v))
 }
@@ -40,16 +43,23 @@ fn apply(opts: &mut PoolOptions, key: &str, value: &Bound<'_, PyAny>) -> PyResul
     match key {
         "max_connections" => opts.max_connections = value.extract().map_err(bad)?,
         "min_connections" => opts.min_connections = value.extract().map_err(bad)?,
-        "connect_timeout" | "acquire_timeout" => opts.acquire_timeout = seconds(key, value.extract().map_err(bad)?)?,
+        "connect_timeout" | "acquire_timeout" => {
+            opts.acquire_timeout = seconds(key, value.extract().map_err(bad)?)?
+        }
         "idle_timeout" => opts.idle_timeout = optional_seconds(key, value.extract().map_err(bad)?)?,
         "max_lifetime" => opts.max_lifetime = optional_seconds(key, value.extract().map_err(bad)?)?,
         "statement_cache_size" => opts.statement_cache_capacity = value.extract().map_err(bad)?,
         "sqlite_journal_mode" => opts.sqlite_journal_mode = value.extract().map_err(bad)?,
-        "sqlite_busy_timeout" => opts.sqlite_busy_timeout = seconds(key, value.extract().map_err(bad)?)?,
+        "sqlite_busy_timeout" => {
+            opts.sqlite_busy_timeout = seconds(key, value.extract().map_err(bad)?)?
+        }
         _ => {
             return Err(new_err(
                 Kind::ConfigurationError,
-                format!("unknown pool option '{key}'; valid options: {}", OPTION_KEYS.join(", ")),
+                format!(
+                    "unknown pool option '{key}'; valid options: {}",
+                    OPTION_KEYS.join(", ")
+                ),
             ))
         }
     }
@@ -58,7 +68,10 @@ fn apply(opts: &mut PoolOptions, key: &str, value: &Bound<'_, PyAny>) -> PyResul
 
 fn check(alias: &str, opts: &PoolOptions) -> PyResult<()> {
     if opts.max_connections == 0 {
-        return Err(new_err(Kind::ConfigurationError, format!("alias '{alias}': max_connections must be >= 1")));
+        return Err(new_err(
+            Kind::ConfigurationError,
+            format!("alias '{alias}': max_connections must be >= 1"),
+        ));
     }
     if opts.min_connections > opts.max_connections {
         return Err(new_err(
@@ -77,7 +90,11 @@ type Configs = Vec<(String, String, PoolOptions)>;
 fn configs(urls: &Bound<'_, PyAny>, base: &PoolOptions) -> PyResult<Configs> {
     if let Ok(url) = urls.cast::<PyString>() {
         check("default", base)?;
-        return Ok(vec![("default".to_owned(), url.to_str()?.to_owned(), base.clone())]);
+        return Ok(vec![(
+            "default".to_owned(),
+            url.to_str()?.to_owned(),
+            base.clone(),
+        )]);
     }
     let Ok(mapping) = urls.cast::<PyMapping>() else {
         return Err(new_err(
@@ -101,7 +118,12 @@ fn configs(urls: &Bound<'_, PyAny>, base: &PoolOptions) -> PyResult<Configs> {
                     apply(&mut opts, &key, &v)?;
                 }
             }
-            url.ok_or_else(|| new_err(Kind::ConfigurationError, format!("alias '{alias}' has no \"url\"")))?
+            url.ok_or_else(|| {
+                new_err(
+                    Kind::ConfigurationError,
+                    format!("alias '{alias}' has no \"url\""),
+                )
+            })?
         } else {
             return Err(new_err(
                 Kind::ConfigurationError,
@@ -112,7 +134,10 @@ fn configs(urls: &Bound<'_, PyAny>, base: &PoolOptions) -> PyResult<Configs> {
         out.push((alias, url, opts));
     }
     if out.is_empty() {
-        return Err(new_err(Kind::ConfigurationError, "setup() needs at least one database URL"));
+        return Err(new_err(
+            Kind::ConfigurationError,
+            "setup() needs at least one database URL",
+        ));
     }
     Ok(out)
 }
@@ -169,7 +194,9 @@ pub fn setup<'py>(
         sqlite_busy_timeout,
     )?;
     let configs = configs(urls, &base)?;
-    awaitable(py, async move { pool::setup(configs).await.map_err(RyxErr::from) })
+    awaitable(py, async move {
+        pool::setup(configs).await.map_err(RyxErr::from)
+    })
 }
 
 /// Blocking `setup`.
@@ -200,21 +227,27 @@ pub fn setup_sync(
         sqlite_busy_timeout,
     )?;
     let configs = configs(urls, &base)?;
-    blocking(py, async move { pool::setup(configs).await.map_err(RyxErr::from) })
+    blocking(py, async move {
+        pool::setup(configs).await.map_err(RyxErr::from)
+    })
 }
 
 /// Close one alias's pool, or all of them.
 #[pyfunction]
 #[pyo3(signature = (alias=None))]
 pub fn close(py: Python<'_>, alias: Option<String>) -> PyResult<Bound<'_, PyAny>> {
-    awaitable(py, async move { pool::close(alias.as_deref()).await.map_err(RyxErr::from) })
+    awaitable(py, async move {
+        pool::close(alias.as_deref()).await.map_err(RyxErr::from)
+    })
 }
 
 /// Blocking `close`.
 #[pyfunction]
 #[pyo3(signature = (alias=None))]
 pub fn close_sync(py: Python<'_>, alias: Option<String>) -> PyResult<()> {
-    blocking(py, async move { pool::close(alias.as_deref()).await.map_err(RyxErr::from) })
+    blocking(py, async move {
+        pool::close(alias.as_deref()).await.map_err(RyxErr::from)
+    })
 }
 
 /// Whether a pool exists for the alias (no server round trip).
@@ -263,5 +296,8 @@ pub fn get_backend(alias: Option<&str>) -> PyResult<&'static str> {
 #[pyfunction]
 #[pyo3(signature = (alias=None))]
 pub fn server_version(alias: Option<&str>) -> PyResult<String> {
-    Ok(pool::get(alias).map_err(RyxErr::from)?.server_version.clone())
+    Ok(pool::get(alias)
+        .map_err(RyxErr::from)?
+        .server_version
+        .clone())
 }

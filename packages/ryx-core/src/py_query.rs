@@ -6,7 +6,7 @@ use std::sync::Arc;
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
-use ryx_engine::{executor, Rows};
+use ryx_engine::{executor, Hints, Rows};
 use ryx_query::ast::{Cond, Expr, JoinKind, Lock, Query, SelectItem, TableRef};
 use ryx_query::dialect::{dialect_by_name, Dialect};
 use ryx_query::{Compiled, Value};
@@ -32,20 +32,30 @@ pub struct PyQuery {
 
 impl PyQuery {
     fn with(&self, f: impl FnOnce(Query) -> Query) -> Self {
-        PyQuery { query: Arc::new(f((*self.query).clone())) }
+        PyQuery {
+            query: Arc::new(f((*self.query).clone())),
+        }
     }
 
     fn try_with(&self, f: impl FnOnce(Query) -> PyResult<Query>) -> PyResult<Self> {
-        Ok(PyQuery { query: Arc::new(f((*self.query).clone())?) })
+        Ok(PyQuery {
+            query: Arc::new(f((*self.query).clone())?),
+        })
     }
 }
 
 /// AND `*conds` and keyword lookups into one condition (None when there is nothing).
-pub fn gather(conds: &Bound<'_, PyTuple>, lookups: Option<&Bound<'_, PyDict>>) -> PyResult<Option<Cond>> {
+pub fn gather(
+    conds: &Bound<'_, PyTuple>,
+    lookups: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Option<Cond>> {
     let mut all = Vec::new();
     for c in conds.iter() {
         let c = c.cast::<PyCond>().map_err(|_| {
-            new_err(Kind::QueryError, "positional filter arguments must be Cond objects; use keywords for lookups")
+            new_err(
+                Kind::QueryError,
+                "positional filter arguments must be Cond objects; use keywords for lookups",
+            )
         })?;
         all.push(c.get().cond.clone());
     }
@@ -54,12 +64,19 @@ pub fn gather(conds: &Bound<'_, PyTuple>, lookups: Option<&Bound<'_, PyDict>>) -
             all.push(parse_cond(k.cast::<PyString>()?.to_str()?, &v)?);
         }
     }
-    Ok(if all.is_empty() { None } else { Some(Cond::all(all)) })
+    Ok(if all.is_empty() {
+        None
+    } else {
+        Some(Cond::all(all))
+    })
 }
 
 fn dialect(name: &str) -> PyResult<&'static dyn Dialect> {
     dialect_by_name(name).ok_or_else(|| {
-        new_err(Kind::QueryError, format!("unknown dialect '{name}'; use postgres, mysql, mariadb or sqlite"))
+        new_err(
+            Kind::QueryError,
+            format!("unknown dialect '{name}'; use postgres, mysql, mariadb or sqlite"),
+        )
     })
 }
 
@@ -74,7 +91,10 @@ fn compiled_to_py<'py>(py: Python<'py>, c: &Compiled) -> PyResult<Bound<'py, PyT
 /// `{column: value or Expr}` → UPDATE assignments.
 pub fn assignments(values: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Expr)>> {
     let mapping = values.cast::<PyMapping>().map_err(|_| {
-        new_err(Kind::QueryError, "update values must be a mapping {column: value or Expr}")
+        new_err(
+            Kind::QueryError,
+            "update values must be a mapping {column: value or Expr}",
+        )
     })?;
     let mut out = Vec::new();
     for item in mapping.items()?.iter() {
@@ -111,7 +131,8 @@ impl PyQuery {
         let p = self.plan(alias, tx, ryx_query::compile_select)?;
         let hints = parse_hints(hints)?;
         Ok(async move {
-            let rows = executor::fetch_all(&p.r.target, &p.compiled.sql, p.compiled.params, &hints).await?;
+            let rows = executor::fetch_all(&p.r.target, &p.compiled.sql, p.compiled.params, &hints)
+                .await?;
             Ok(RowsOut { rows, as_tuples })
         })
     }
@@ -128,8 +149,13 @@ impl PyQuery {
         let hints = parse_hints(hints)?;
         Ok(async move {
             let (columns, row) =
-                executor::fetch_optional(&p.r.target, &p.compiled.sql, p.compiled.params, &hints).await?;
-            Ok(RowOut { columns, row, as_tuples })
+                executor::fetch_optional(&p.r.target, &p.compiled.sql, p.compiled.params, &hints)
+                    .await?;
+            Ok(RowOut {
+                columns,
+                row,
+                as_tuples,
+            })
         })
     }
 
@@ -147,7 +173,8 @@ impl PyQuery {
         let table = self.query.table.name.clone();
         Ok(async move {
             let Rows { columns, mut rows } =
-                executor::fetch_all(&p.r.target, &p.compiled.sql, p.compiled.params, &hints).await?;
+                executor::fetch_all(&p.r.target, &p.compiled.sql, p.compiled.params, &hints)
+                    .await?;
             match rows.len() {
                 0 => Err(RyxErr::Py(new_err(
                     Kind::DoesNotExist,
@@ -169,8 +196,13 @@ impl PyQuery {
     ) -> PyResult<impl Future<Output = Result<i64, RyxErr>> + Send + 'static> {
         let p = self.plan(alias, tx, ryx_query::compile_count)?;
         Ok(async move {
-            let (_, row) =
-                executor::fetch_optional(&p.r.target, &p.compiled.sql, p.compiled.params, &[]).await?;
+            let (_, row) = executor::fetch_optional(
+                &p.r.target,
+                &p.compiled.sql,
+                p.compiled.params,
+                &Hints::default(),
+            )
+            .await?;
             Ok(match row.as_deref() {
                 Some([Value::Int(n), ..]) => *n,
                 Some([Value::Decimal(d), ..]) => d.parse().unwrap_or(0),
@@ -186,8 +218,13 @@ impl PyQuery {
     ) -> PyResult<impl Future<Output = Result<bool, RyxErr>> + Send + 'static> {
         let p = self.plan(alias, tx, ryx_query::compile_exists)?;
         Ok(async move {
-            let (_, row) =
-                executor::fetch_optional(&p.r.target, &p.compiled.sql, p.compiled.params, &[]).await?;
+            let (_, row) = executor::fetch_optional(
+                &p.r.target,
+                &p.compiled.sql,
+                p.compiled.params,
+                &Hints::default(),
+            )
+            .await?;
             Ok(row.is_some())
         })
     }
@@ -199,7 +236,13 @@ impl PyQuery {
         pk: Option<&str>,
     ) -> PyResult<impl Future<Output = Result<u64, RyxErr>> + Send + 'static> {
         let p = self.plan(alias, tx, |q, d| ryx_query::compile_delete(q, pk, d))?;
-        Ok(async move { Ok(executor::execute(&p.r.target, &p.compiled.sql, p.compiled.params).await?.rows_affected) })
+        Ok(async move {
+            Ok(
+                executor::execute(&p.r.target, &p.compiled.sql, p.compiled.params)
+                    .await?
+                    .rows_affected,
+            )
+        })
     }
 
     fn update_fut(
@@ -211,7 +254,13 @@ impl PyQuery {
     ) -> PyResult<impl Future<Output = Result<u64, RyxErr>> + Send + 'static> {
         let sets = assignments(values)?;
         let p = self.plan(alias, tx, |q, d| ryx_query::compile_update(q, &sets, pk, d))?;
-        Ok(async move { Ok(executor::execute(&p.r.target, &p.compiled.sql, p.compiled.params).await?.rows_affected) })
+        Ok(async move {
+            Ok(
+                executor::execute(&p.r.target, &p.compiled.sql, p.compiled.params)
+                    .await?
+                    .rows_affected,
+            )
+        })
     }
 }
 
@@ -227,7 +276,9 @@ impl PyQuery {
         if let Some(a) = alias {
             t = t.alias(a);
         }
-        PyQuery { query: Arc::new(Query::new(t)) }
+        PyQuery {
+            query: Arc::new(Query::new(t)),
+        }
     }
 
     #[getter]
@@ -237,14 +288,21 @@ impl PyQuery {
 
     /// Replace the select list.
     #[pyo3(signature = (*columns, **aliased))]
-    fn select(&self, columns: &Bound<'_, PyTuple>, aliased: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+    fn select(
+        &self,
+        columns: &Bound<'_, PyTuple>,
+        aliased: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
         let mut items = Vec::new();
         for c in columns.iter() {
             items.push(SelectItem::new(to_expr(&c, false)?, None));
         }
         if let Some(aliased) = aliased {
             for (k, v) in aliased.iter() {
-                items.push(SelectItem::new(to_expr(&v, false)?, Some(k.extract::<&str>()?)));
+                items.push(SelectItem::new(
+                    to_expr(&v, false)?,
+                    Some(k.extract::<&str>()?),
+                ));
             }
         }
         Ok(self.with(|q| q.select(items)))
@@ -269,7 +327,11 @@ impl PyQuery {
 
     /// AND conditions into WHERE.
     #[pyo3(signature = (*conds, **lookups))]
-    fn filter(&self, conds: &Bound<'_, PyTuple>, lookups: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+    fn filter(
+        &self,
+        conds: &Bound<'_, PyTuple>,
+        lookups: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
         Ok(match gather(conds, lookups)? {
             Some(c) => self.with(|q| q.filter(c)),
             None => self.clone(),
@@ -278,7 +340,11 @@ impl PyQuery {
 
     /// AND `NOT (all of the conditions)` into WHERE.
     #[pyo3(signature = (*conds, **lookups))]
-    fn exclude(&self, conds: &Bound<'_, PyTuple>, lookups: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+    fn exclude(
+        &self,
+        conds: &Bound<'_, PyTuple>,
+        lookups: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
         Ok(match gather(conds, lookups)? {
             Some(c) => self.with(|q| q.filter(c.not())),
             None => self.clone(),
@@ -295,14 +361,21 @@ impl PyQuery {
         alias: Option<&str>,
         schema: Option<&str>,
     ) -> PyResult<Self> {
-        let kind = JoinKind::from_name(kind)
-            .ok_or_else(|| new_err(Kind::QueryError, format!("unknown join kind '{kind}'; use 'inner' or 'left'")))?;
+        let kind = JoinKind::from_name(kind).ok_or_else(|| {
+            new_err(
+                Kind::QueryError,
+                format!("unknown join kind '{kind}'; use 'inner' or 'left'"),
+            )
+        })?;
         let on = if let Ok(c) = on.cast::<PyCond>() {
             c.get().cond.clone()
         } else if let Ok((left, right)) = on.extract::<(String, String)>() {
             Cond::lookup(Expr::col(&left), "exact", Expr::col(&right))
         } else {
-            return Err(new_err(Kind::QueryError, "on= must be a Cond or a pair (\"t1.col\", \"t2.col\")"));
+            return Err(new_err(
+                Kind::QueryError,
+                "on= must be a Cond or a pair (\"t1.col\", \"t2.col\")",
+            ));
         };
         let mut t = TableRef::new(table);
         if let Some(s) = schema {
@@ -323,7 +396,10 @@ impl PyQuery {
                     q = q.order_by(e.get().expr.clone(), false);
                 } else {
                     let term: &str = t.extract().map_err(|_| {
-                        new_err(Kind::QueryError, "order_by terms are \"col\", \"-col\", \"t.col\" or Exprs")
+                        new_err(
+                            Kind::QueryError,
+                            "order_by terms are \"col\", \"-col\", \"t.col\" or Exprs",
+                        )
                     })?;
                     let o = Query::parse_order(term);
                     q = q.order_by(o.expr, o.desc);
@@ -344,7 +420,10 @@ impl PyQuery {
 
     #[pyo3(signature = (*exprs))]
     fn group_by(&self, exprs: &Bound<'_, PyTuple>) -> PyResult<Self> {
-        let exprs = exprs.iter().map(|e| to_expr(&e, false)).collect::<PyResult<Vec<_>>>()?;
+        let exprs = exprs
+            .iter()
+            .map(|e| to_expr(&e, false))
+            .collect::<PyResult<Vec<_>>>()?;
         Ok(self.with(|mut q| {
             for e in exprs {
                 q = q.group_by(e);
@@ -354,7 +433,11 @@ impl PyQuery {
     }
 
     #[pyo3(signature = (*conds, **lookups))]
-    fn having(&self, conds: &Bound<'_, PyTuple>, lookups: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+    fn having(
+        &self,
+        conds: &Bound<'_, PyTuple>,
+        lookups: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
         Ok(match gather(conds, lookups)? {
             Some(c) => self.with(|q| q.having(c)),
             None => self.clone(),
@@ -376,30 +459,46 @@ impl PyQuery {
 
     #[pyo3(signature = (*, nowait=false, skip_locked=false, of=Vec::new(), share=false))]
     fn for_update(&self, nowait: bool, skip_locked: bool, of: Vec<String>, share: bool) -> Self {
-        self.with(|q| q.lock(Some(Lock { nowait, skip_locked, of, share })))
+        self.with(|q| {
+            q.lock(Some(Lock {
+                nowait,
+                skip_locked,
+                of,
+                share,
+            }))
+        })
     }
 
     #[pyo3(signature = (dialect="sqlite"))]
     fn sql<'py>(&self, py: Python<'py>, dialect: &str) -> PyResult<Bound<'py, PyTuple>> {
-        let c = ryx_query::compile_select(&self.query, self::dialect(dialect)?).map_err(RyxErr::from)?;
+        let c = ryx_query::compile_select(&self.query, self::dialect(dialect)?)
+            .map_err(RyxErr::from)?;
         compiled_to_py(py, &c)
     }
 
     #[pyo3(signature = (dialect="sqlite"))]
     fn count_sql<'py>(&self, py: Python<'py>, dialect: &str) -> PyResult<Bound<'py, PyTuple>> {
-        let c = ryx_query::compile_count(&self.query, self::dialect(dialect)?).map_err(RyxErr::from)?;
+        let c =
+            ryx_query::compile_count(&self.query, self::dialect(dialect)?).map_err(RyxErr::from)?;
         compiled_to_py(py, &c)
     }
 
     #[pyo3(signature = (dialect="sqlite"))]
     fn exists_sql<'py>(&self, py: Python<'py>, dialect: &str) -> PyResult<Bound<'py, PyTuple>> {
-        let c = ryx_query::compile_exists(&self.query, self::dialect(dialect)?).map_err(RyxErr::from)?;
+        let c = ryx_query::compile_exists(&self.query, self::dialect(dialect)?)
+            .map_err(RyxErr::from)?;
         compiled_to_py(py, &c)
     }
 
     #[pyo3(signature = (dialect="sqlite", *, pk=None))]
-    fn delete_sql<'py>(&self, py: Python<'py>, dialect: &str, pk: Option<&str>) -> PyResult<Bound<'py, PyTuple>> {
-        let c = ryx_query::compile_delete(&self.query, pk, self::dialect(dialect)?).map_err(RyxErr::from)?;
+    fn delete_sql<'py>(
+        &self,
+        py: Python<'py>,
+        dialect: &str,
+        pk: Option<&str>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let c = ryx_query::compile_delete(&self.query, pk, self::dialect(dialect)?)
+            .map_err(RyxErr::from)?;
         compiled_to_py(py, &c)
     }
 
@@ -412,7 +511,8 @@ impl PyQuery {
         pk: Option<&str>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let sets = assignments(values)?;
-        let c = ryx_query::compile_update(&self.query, &sets, pk, self::dialect(dialect)?).map_err(RyxErr::from)?;
+        let c = ryx_query::compile_update(&self.query, &sets, pk, self::dialect(dialect)?)
+            .map_err(RyxErr::from)?;
         compiled_to_py(py, &c)
     }
 
@@ -489,22 +589,42 @@ impl PyQuery {
     }
 
     #[pyo3(signature = (*, alias=None, tx=None))]
-    fn count<'py>(&self, py: Python<'py>, alias: Option<&str>, tx: Tx<'_, 'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn count<'py>(
+        &self,
+        py: Python<'py>,
+        alias: Option<&str>,
+        tx: Tx<'_, 'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         awaitable(py, self.count_fut(alias, tx)?)
     }
 
     #[pyo3(signature = (*, alias=None, tx=None))]
-    fn count_sync<'py>(&self, py: Python<'py>, alias: Option<&str>, tx: Tx<'_, 'py>) -> PyResult<i64> {
+    fn count_sync<'py>(
+        &self,
+        py: Python<'py>,
+        alias: Option<&str>,
+        tx: Tx<'_, 'py>,
+    ) -> PyResult<i64> {
         blocking(py, self.count_fut(alias, tx)?)
     }
 
     #[pyo3(signature = (*, alias=None, tx=None))]
-    fn exists<'py>(&self, py: Python<'py>, alias: Option<&str>, tx: Tx<'_, 'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn exists<'py>(
+        &self,
+        py: Python<'py>,
+        alias: Option<&str>,
+        tx: Tx<'_, 'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         awaitable(py, self.exists_fut(alias, tx)?)
     }
 
     #[pyo3(signature = (*, alias=None, tx=None))]
-    fn exists_sync<'py>(&self, py: Python<'py>, alias: Option<&str>, tx: Tx<'_, 'py>) -> PyResult<bool> {
+    fn exists_sync<'py>(
+        &self,
+        py: Python<'py>,
+        alias: Option<&str>,
+        tx: Tx<'_, 'py>,
+    ) -> PyResult<bool> {
         blocking(py, self.exists_fut(alias, tx)?)
     }
 
@@ -520,7 +640,13 @@ impl PyQuery {
     }
 
     #[pyo3(signature = (*, alias=None, tx=None, pk=None))]
-    fn delete_sync<'py>(&self, py: Python<'py>, alias: Option<&str>, tx: Tx<'_, 'py>, pk: Option<&str>) -> PyResult<u64> {
+    fn delete_sync<'py>(
+        &self,
+        py: Python<'py>,
+        alias: Option<&str>,
+        tx: Tx<'_, 'py>,
+        pk: Option<&str>,
+    ) -> PyResult<u64> {
         blocking(py, self.delete_fut(alias, tx, pk)?)
     }
 
@@ -565,9 +691,18 @@ impl PyQuery {
         let hints = parse_hints(hints)?;
         let receiver = {
             let _guard = crate::runtime::runtime().enter();
-            executor::stream(p.r.target, p.compiled.sql, p.compiled.params, hints, chunk_size)
+            executor::stream(
+                p.r.target,
+                p.compiled.sql,
+                p.compiled.params,
+                hints,
+                chunk_size,
+            )
         };
-        Ok(RowStream { receiver: Arc::new(Mutex::new(receiver)), as_tuples })
+        Ok(RowStream {
+            receiver: Arc::new(Mutex::new(receiver)),
+            as_tuples,
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -614,9 +749,15 @@ impl RowStream {
         let as_tuples = self.as_tuples;
         awaitable(py, async move {
             match receiver.lock().await.recv().await {
-                Some(Ok(rows)) => Ok(Chunk { rows: Some(rows), as_tuples }),
+                Some(Ok(rows)) => Ok(Chunk {
+                    rows: Some(rows),
+                    as_tuples,
+                }),
                 Some(Err(e)) => Err(RyxErr::from(e)),
-                None => Ok(Chunk { rows: None, as_tuples }),
+                None => Ok(Chunk {
+                    rows: None,
+                    as_tuples,
+                }),
             }
         })
     }

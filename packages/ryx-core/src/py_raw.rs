@@ -50,7 +50,11 @@ fn fetch_one_fut(
     let hints = parse_hints(hints)?;
     Ok(async move {
         let (columns, row) = executor::fetch_optional(&r.target, &sql, params, &hints).await?;
-        Ok(RowOut { columns, row, as_tuples })
+        Ok(RowOut {
+            columns,
+            row,
+            as_tuples,
+        })
     })
 }
 
@@ -67,7 +71,10 @@ fn fetch_scalar_fut(
     let hints = parse_hint(hint)?;
     Ok(async move {
         let (_, row) = executor::fetch_optional(&r.target, &sql, params, &hints).await?;
-        Ok(ValueOut(row.and_then(|r| r.into_iter().next()).unwrap_or(ryx_query::Value::Null)))
+        Ok(ValueOut(
+            row.and_then(|r| r.into_iter().next())
+                .unwrap_or(ryx_query::Value::Null),
+        ))
     })
 }
 
@@ -80,7 +87,11 @@ fn execute_fut(
     let r = resolve(alias, tx)?;
     let sql = prepare_raw(sql, r.dialect).map_err(RyxErr::from)?;
     let params = to_values(params)?;
-    Ok(async move { Ok(executor::execute(&r.target, &sql, params).await?.rows_affected) })
+    Ok(async move {
+        Ok(executor::execute(&r.target, &sql, params)
+            .await?
+            .rows_affected)
+    })
 }
 
 /// Every row of a query.
@@ -96,7 +107,10 @@ pub fn fetch_all<'py>(
     hints: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let none = py.None().into_bound(py);
-    awaitable(py, fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?)
+    awaitable(
+        py,
+        fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?,
+    )
 }
 
 /// Blocking `fetch_all`.
@@ -112,7 +126,10 @@ pub fn fetch_all_sync<'py>(
     hints: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<RowsOut> {
     let none = py.None().into_bound(py);
-    blocking(py, fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?)
+    blocking(
+        py,
+        fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?,
+    )
 }
 
 /// The first row, or None.
@@ -128,7 +145,10 @@ pub fn fetch_one<'py>(
     hints: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let none = py.None().into_bound(py);
-    awaitable(py, fetch_one_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?)
+    awaitable(
+        py,
+        fetch_one_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?,
+    )
 }
 
 /// Blocking `fetch_one`.
@@ -144,7 +164,10 @@ pub fn fetch_one_sync<'py>(
     hints: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<RowOut> {
     let none = py.None().into_bound(py);
-    blocking(py, fetch_one_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?)
+    blocking(
+        py,
+        fetch_one_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?,
+    )
 }
 
 /// The first column of the first row, or None.
@@ -159,7 +182,10 @@ pub fn fetch_scalar<'py>(
     hint: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let none = py.None().into_bound(py);
-    awaitable(py, fetch_scalar_fut(sql, params.unwrap_or(&none), alias, tx, hint)?)
+    awaitable(
+        py,
+        fetch_scalar_fut(sql, params.unwrap_or(&none), alias, tx, hint)?,
+    )
 }
 
 /// Blocking `fetch_scalar`.
@@ -174,7 +200,10 @@ pub fn fetch_scalar_sync<'py>(
     hint: Option<&str>,
 ) -> PyResult<ValueOut> {
     let none = py.None().into_bound(py);
-    blocking(py, fetch_scalar_fut(sql, params.unwrap_or(&none), alias, tx, hint)?)
+    blocking(
+        py,
+        fetch_scalar_fut(sql, params.unwrap_or(&none), alias, tx, hint)?,
+    )
 }
 
 /// Run a statement; return the number of rows affected.

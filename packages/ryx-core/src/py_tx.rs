@@ -70,17 +70,23 @@ impl PyTransaction {
 
     fn savepoint<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
         let tx = self.inner.clone();
-        awaitable(py, async move { tx.savepoint(&name).await.map_err(RyxErr::from) })
+        awaitable(py, async move {
+            tx.savepoint(&name).await.map_err(RyxErr::from)
+        })
     }
 
     fn rollback_to<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
         let tx = self.inner.clone();
-        awaitable(py, async move { tx.rollback_to(&name).await.map_err(RyxErr::from) })
+        awaitable(py, async move {
+            tx.rollback_to(&name).await.map_err(RyxErr::from)
+        })
     }
 
     fn release_savepoint<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
         let tx = self.inner.clone();
-        awaitable(py, async move { tx.release_savepoint(&name).await.map_err(RyxErr::from) })
+        awaitable(py, async move {
+            tx.release_savepoint(&name).await.map_err(RyxErr::from)
+        })
     }
 
     fn commit_sync(&self, py: Python<'_>) -> PyResult<()> {
@@ -95,17 +101,23 @@ impl PyTransaction {
 
     fn savepoint_sync(&self, py: Python<'_>, name: String) -> PyResult<()> {
         let tx = self.inner.clone();
-        blocking(py, async move { tx.savepoint(&name).await.map_err(RyxErr::from) })
+        blocking(py, async move {
+            tx.savepoint(&name).await.map_err(RyxErr::from)
+        })
     }
 
     fn rollback_to_sync(&self, py: Python<'_>, name: String) -> PyResult<()> {
         let tx = self.inner.clone();
-        blocking(py, async move { tx.rollback_to(&name).await.map_err(RyxErr::from) })
+        blocking(py, async move {
+            tx.rollback_to(&name).await.map_err(RyxErr::from)
+        })
     }
 
     fn release_savepoint_sync(&self, py: Python<'_>, name: String) -> PyResult<()> {
         let tx = self.inner.clone();
-        blocking(py, async move { tx.release_savepoint(&name).await.map_err(RyxErr::from) })
+        blocking(py, async move {
+            tx.release_savepoint(&name).await.map_err(RyxErr::from)
+        })
     }
 
     fn __aenter__<'py>(slf: Py<Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -148,8 +160,16 @@ impl PyTransaction {
     }
 
     fn __repr__(&self) -> String {
-        let state = if self.inner.is_active() { "active" } else { "finished" };
-        format!("<Transaction alias={:?} backend={} {state}>", self.inner.alias(), self.inner.backend().name())
+        let state = if self.inner.is_active() {
+            "active"
+        } else {
+            "finished"
+        };
+        format!(
+            "<Transaction alias={:?} backend={} {state}>",
+            self.inner.alias(),
+            self.inner.backend().name()
+        )
     }
 }
 
@@ -166,7 +186,11 @@ async fn finish(tx: &Transaction, failed: bool) -> Result<(), RyxErr> {
     Ok(())
 }
 
-async fn open(alias: Option<String>, isolation: Option<IsolationLevel>, read_only: bool) -> Result<PyTransaction, RyxErr> {
+async fn open(
+    alias: Option<String>,
+    isolation: Option<IsolationLevel>,
+    read_only: bool,
+) -> Result<PyTransaction, RyxErr> {
     let inner = transaction::begin(alias.as_deref(), isolation, read_only).await?;
     let alias = inner.alias().to_owned();
     Ok(PyTransaction { inner, alias })
@@ -188,7 +212,12 @@ pub fn begin<'py>(
 /// Blocking `begin`.
 #[pyfunction]
 #[pyo3(signature = (alias=None, *, isolation=None, read_only=false))]
-pub fn begin_sync(py: Python<'_>, alias: Option<String>, isolation: Option<&str>, read_only: bool) -> PyResult<PyTransaction> {
+pub fn begin_sync(
+    py: Python<'_>,
+    alias: Option<String>,
+    isolation: Option<&str>,
+    read_only: bool,
+) -> PyResult<PyTransaction> {
     let level = self::isolation(isolation)?;
     blocking(py, open(alias, level, read_only))
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
-use ryx_engine::executor;
+use ryx_engine::{executor, Hints};
 use ryx_query::ast::{Expr, Insert, OnConflict, TableRef};
 use ryx_query::{Compiled, Value};
 
@@ -43,7 +43,9 @@ impl<'py> IntoPyObject<'py> for Inserted {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        let Some(values) = self.values else { return Ok(py.None().into_bound(py)) };
+        let Some(values) = self.values else {
+            return Ok(py.None().into_bound(py));
+        };
         let d = PyDict::new(py);
         for (c, v) in self.columns.iter().zip(&values) {
             d.set_item(c, value_to_py(py, v)?)?;
@@ -60,9 +62,12 @@ fn insert_fut(
     alias: Option<&str>,
     tx: Tx<'_, '_>,
 ) -> PyResult<impl Future<Output = Result<Inserted, RyxErr>> + Send + 'static> {
-    let mapping = values
-        .cast::<PyMapping>()
-        .map_err(|_| new_err(Kind::QueryError, "insert values must be a mapping {column: value}"))?;
+    let mapping = values.cast::<PyMapping>().map_err(|_| {
+        new_err(
+            Kind::QueryError,
+            "insert values must be a mapping {column: value}",
+        )
+    })?;
     let mut columns = Vec::new();
     let mut row = Vec::new();
     let mut given = Vec::new();
@@ -77,16 +82,27 @@ fn insert_fut(
     let use_returning = !returning.is_empty() && r.dialect.features().supports_returning;
     let ins = Insert::new(table_ref(table, schema), columns)
         .row(row)
-        .returning(if use_returning { returning.clone() } else { Vec::new() });
+        .returning(if use_returning {
+            returning.clone()
+        } else {
+            Vec::new()
+        });
     let c = ryx_query::compile_insert(&ins, r.dialect).map_err(RyxErr::from)?;
     Ok(async move {
         if returning.is_empty() {
             executor::execute(&r.target, &c.sql, c.params).await?;
-            return Ok(Inserted { columns: returning, values: None });
+            return Ok(Inserted {
+                columns: returning,
+                values: None,
+            });
         }
         if use_returning {
-            let (_, row) = executor::fetch_optional(&r.target, &c.sql, c.params, &[]).await?;
-            return Ok(Inserted { columns: returning, values: row });
+            let (_, row) =
+                executor::fetch_optional(&r.target, &c.sql, c.params, &Hints::default()).await?;
+            return Ok(Inserted {
+                columns: returning,
+                values: row,
+            });
         }
         // MySQL has no RETURNING: the generated key comes from the last insert id; other requested columns
         // can only be echoed from the values given.
@@ -98,7 +114,10 @@ fn insert_fut(
                 None => values.push(res.last_insert_id.map_or(Value::Null, Value::Int)),
             }
         }
-        Ok(Inserted { columns: returning, values: Some(values) })
+        Ok(Inserted {
+            columns: returning,
+            values: Some(values),
+        })
     })
 }
 
@@ -172,10 +191,16 @@ fn bulk_insert_fut(
     tx: Tx<'_, '_>,
 ) -> PyResult<impl Future<Output = Result<BulkResult, RyxErr>> + Send + 'static> {
     if columns.is_empty() {
-        return Err(new_err(Kind::QueryError, "bulk_insert needs at least one column"));
+        return Err(new_err(
+            Kind::QueryError,
+            "bulk_insert needs at least one column",
+        ));
     }
     if ignore_conflicts && update_conflicts {
-        return Err(new_err(Kind::QueryError, "choose ignore_conflicts or update_conflicts, not both"));
+        return Err(new_err(
+            Kind::QueryError,
+            "choose ignore_conflicts or update_conflicts, not both",
+        ));
     }
     let mut exprs = Vec::new();
     for (i, row) in rows.try_iter()?.enumerate() {
@@ -187,18 +212,30 @@ fn bulk_insert_fut(
         if out.len() != columns.len() {
             return Err(new_err(
                 Kind::QueryError,
-                format!("row {i} has {} values but {} columns were given", out.len(), columns.len()),
+                format!(
+                    "row {i} has {} values but {} columns were given",
+                    out.len(),
+                    columns.len()
+                ),
             ));
         }
         exprs.push(out);
     }
     let on_conflict = if ignore_conflicts {
-        Some(OnConflict::Ignore { target: conflict_target })
+        Some(OnConflict::Ignore {
+            target: conflict_target,
+        })
     } else if update_conflicts {
         if update_fields.is_empty() {
-            return Err(new_err(Kind::QueryError, "update_conflicts=True needs update_fields"));
+            return Err(new_err(
+                Kind::QueryError,
+                "update_conflicts=True needs update_fields",
+            ));
         }
-        Some(OnConflict::Update { target: conflict_target, update: update_fields })
+        Some(OnConflict::Update {
+            target: conflict_target,
+            update: update_fields,
+        })
     } else {
         None
     };
@@ -216,23 +253,36 @@ fn bulk_insert_fut(
             .collect::<Result<Vec<_>, _>>()
             .map_err(RyxErr::from)?
     } else {
-        let ins = base.rows(exprs).returning(returning.iter().cloned().collect());
+        let ins = base
+            .rows(exprs)
+            .returning(returning.iter().cloned().collect());
         ryx_query::compile_insert_batches(&ins, r.dialect).map_err(RyxErr::from)?
     };
     Ok(async move {
         if compiled.is_empty() {
-            return Ok(if returning.is_some() { BulkResult::Keys(Vec::new()) } else { BulkResult::Count(0) });
+            return Ok(if returning.is_some() {
+                BulkResult::Keys(Vec::new())
+            } else {
+                BulkResult::Count(0)
+            });
         }
         let fetch = returning_native;
         let (rows_affected, rows, results) =
-            executor::execute_batches(&r.target, batches(compiled), fetch, &[]).await?;
+            executor::execute_batches(&r.target, batches(compiled), fetch, &Hints::default())
+                .await?;
         Ok(match returning {
             None => BulkResult::Count(rows_affected),
-            Some(_) if fetch => {
-                BulkResult::Keys(rows.rows.into_iter().map(|row| row.into_iter().next().unwrap_or(Value::Null)).collect())
-            }
+            Some(_) if fetch => BulkResult::Keys(
+                rows.rows
+                    .into_iter()
+                    .map(|row| row.into_iter().next().unwrap_or(Value::Null))
+                    .collect(),
+            ),
             Some(_) => BulkResult::Keys(
-                results.iter().map(|res| res.last_insert_id.map_or(Value::Null, Value::Int)).collect(),
+                results
+                    .iter()
+                    .map(|res| res.last_insert_id.map_or(Value::Null, Value::Int))
+                    .collect(),
             ),
         })
     })
@@ -319,14 +369,25 @@ fn bulk_update_fut(
 ) -> PyResult<impl Future<Output = Result<u64, RyxErr>> + Send + 'static> {
     let mut data = Vec::new();
     for (i, item) in rows.try_iter()?.enumerate() {
-        let (key, values): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract().map_err(|_| {
-            new_err(Kind::QueryError, format!("row {i} must be a pair (pk, [values...])"))
-        })?;
-        let vals = values.try_iter()?.map(|v| to_value(&v?)).collect::<PyResult<Vec<_>>>()?;
+        let (key, values): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+            item?.extract().map_err(|_| {
+                new_err(
+                    Kind::QueryError,
+                    format!("row {i} must be a pair (pk, [values...])"),
+                )
+            })?;
+        let vals = values
+            .try_iter()?
+            .map(|v| to_value(&v?))
+            .collect::<PyResult<Vec<_>>>()?;
         if vals.len() != columns.len() {
             return Err(new_err(
                 Kind::QueryError,
-                format!("row {i} has {} values but {} columns were given", vals.len(), columns.len()),
+                format!(
+                    "row {i} has {} values but {} columns were given",
+                    vals.len(),
+                    columns.len()
+                ),
             ));
         }
         data.push((to_value(&key)?, vals));
@@ -342,7 +403,11 @@ fn bulk_update_fut(
         if compiled.is_empty() {
             return Ok(0);
         }
-        Ok(executor::execute_batches(&r.target, batches(compiled), false, &[]).await?.0)
+        Ok(
+            executor::execute_batches(&r.target, batches(compiled), false, &Hints::default())
+                .await?
+                .0,
+        )
     })
 }
 
@@ -360,7 +425,10 @@ pub fn bulk_update<'py>(
     alias: Option<&str>,
     tx: Tx<'_, 'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    awaitable(py, bulk_update_fut(table, pk, columns, rows, schema, alias, tx)?)
+    awaitable(
+        py,
+        bulk_update_fut(table, pk, columns, rows, schema, alias, tx)?,
+    )
 }
 
 /// Blocking `bulk_update`.
@@ -377,5 +445,8 @@ pub fn bulk_update_sync<'py>(
     alias: Option<&str>,
     tx: Tx<'_, 'py>,
 ) -> PyResult<u64> {
-    blocking(py, bulk_update_fut(table, pk, columns, rows, schema, alias, tx)?)
+    blocking(
+        py,
+        bulk_update_fut(table, pk, columns, rows, schema, alias, tx)?,
+    )
 }

@@ -30,7 +30,10 @@ fn dialect_for_backend(backend: Backend, mariadb: bool) -> &'static dyn Dialect 
 }
 
 /// Resolve `alias`/`tx` arguments: an open transaction wins; otherwise the alias's pool (default when None).
-pub fn resolve(alias: Option<&str>, tx: Option<&Bound<'_, PyTransaction>>) -> Result<Resolved, RyxErr> {
+pub fn resolve(
+    alias: Option<&str>,
+    tx: Option<&Bound<'_, PyTransaction>>,
+) -> Result<Resolved, RyxErr> {
     match tx {
         Some(tx) => {
             let tx = tx.get().inner.clone();
@@ -43,14 +46,22 @@ pub fn resolve(alias: Option<&str>, tx: Option<&Bound<'_, PyTransaction>>) -> Re
                     ))));
                 }
             }
-            let mariadb = pool::get(Some(tx.alias())).map(|e| e.is_mariadb).unwrap_or(false);
+            let mariadb = pool::get(Some(tx.alias()))
+                .map(|e| e.is_mariadb)
+                .unwrap_or(false);
             let dialect = dialect_for_backend(tx.backend(), mariadb);
-            Ok(Resolved { target: Target::Tx(tx), dialect })
+            Ok(Resolved {
+                target: Target::Tx(tx),
+                dialect,
+            })
         }
         None => {
             let entry: Arc<PoolEntry> = pool::get(alias)?;
             let dialect = dialect_for(&entry);
-            Ok(Resolved { target: Target::Pool(entry), dialect })
+            Ok(Resolved {
+                target: Target::Pool(entry),
+                dialect,
+            })
         }
     }
 }

@@ -17,7 +17,10 @@ pub fn value_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
         Value::Bool(b) => b.into_py_any(py)?,
         Value::Int(i) => i.into_py_any(py)?,
         Value::Float(f) => f.into_py_any(py)?,
-        Value::Decimal(text) => DECIMAL.import(py, "decimal", "Decimal")?.call1((text.as_str(),))?.unbind(),
+        Value::Decimal(text) => DECIMAL
+            .import(py, "decimal", "Decimal")?
+            .call1((text.as_str(),))?
+            .unbind(),
         Value::Text(s) => PyString::new(py, s).into_any().unbind(),
         Value::Bytes(b) => PyBytes::new(py, b).into_any().unbind(),
         Value::Date(d) => d.into_py_any(py)?,
@@ -26,7 +29,10 @@ pub fn value_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
         Value::DateTimeUtc(dt) => dt.into_py_any(py)?,
         Value::Duration(micros) => TimeDelta::microseconds(*micros).into_py_any(py)?,
         Value::Uuid(u) => u.into_py_any(py)?,
-        Value::Json(text) => JSON_LOADS.import(py, "json", "loads")?.call1((text.as_str(),))?.unbind(),
+        Value::Json(text) => JSON_LOADS
+            .import(py, "json", "loads")?
+            .call1((text.as_str(),))?
+            .unbind(),
         Value::List(items) => {
             let list = PyList::empty(py);
             for item in items {
@@ -39,12 +45,19 @@ pub fn value_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
 
 /// Build one row as a tuple.
 pub fn row_tuple<'py>(py: Python<'py>, row: &[Value]) -> PyResult<Bound<'py, PyTuple>> {
-    let items = row.iter().map(|v| value_to_py(py, v)).collect::<PyResult<Vec<_>>>()?;
+    let items = row
+        .iter()
+        .map(|v| value_to_py(py, v))
+        .collect::<PyResult<Vec<_>>>()?;
     PyTuple::new(py, items)
 }
 
 /// Build one row as a dict keyed by the (pre-built) column names.
-pub fn row_dict<'py>(py: Python<'py>, names: &[Bound<'py, PyString>], row: &[Value]) -> PyResult<Bound<'py, PyDict>> {
+pub fn row_dict<'py>(
+    py: Python<'py>,
+    names: &[Bound<'py, PyString>],
+    row: &[Value],
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     for (name, v) in names.iter().zip(row) {
         dict.set_item(name, value_to_py(py, v)?)?;

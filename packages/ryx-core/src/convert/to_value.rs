@@ -4,8 +4,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDel
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList, PyMemoryView,
-    PyString, PyTime, PyTuple, PyType,
+    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList,
+    PyMemoryView, PyString, PyTime, PyTuple, PyType,
 };
 use ryx_query::Value;
 use uuid::Uuid;
@@ -83,7 +83,12 @@ fn slow_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::Bytes(b.to_vec()));
     }
     if obj.is_instance_of::<PyMemoryView>() {
-        return Ok(Value::Bytes(obj.call_method0("tobytes")?.cast::<PyBytes>()?.as_bytes().to_vec()));
+        return Ok(Value::Bytes(
+            obj.call_method0("tobytes")?
+                .cast::<PyBytes>()?
+                .as_bytes()
+                .to_vec(),
+        ));
     }
     // datetime before date: datetime is a subclass of date.
     if obj.is_instance_of::<PyDateTime>() {
@@ -103,9 +108,15 @@ fn slow_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
     if obj.is_instance_of::<PyDelta>() {
         let delta = obj.extract::<TimeDelta>()?;
-        return delta.num_microseconds().map(Value::Duration).ok_or_else(|| {
-            new_err(Kind::QueryError, "timedelta is too large to store as 64-bit microseconds")
-        });
+        return delta
+            .num_microseconds()
+            .map(Value::Duration)
+            .ok_or_else(|| {
+                new_err(
+                    Kind::QueryError,
+                    "timedelta is too large to store as 64-bit microseconds",
+                )
+            });
     }
     if obj.is_instance(cached_type(py, &DECIMAL, "decimal", "Decimal")?)? {
         return Ok(Value::Decimal(obj.str()?.to_str()?.to_owned()));
@@ -120,10 +131,17 @@ fn slow_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return json_value(obj);
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let items = obj.try_iter()?.map(|item| to_value(&item?)).collect::<PyResult<Vec<_>>>()?;
+        let items = obj
+            .try_iter()?
+            .map(|item| to_value(&item?))
+            .collect::<PyResult<Vec<_>>>()?;
         return Ok(Value::List(items));
     }
-    let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    let type_name = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into());
     Err(new_err(
         Kind::UnsupportedTypeError,
         format!(
@@ -150,7 +168,10 @@ pub fn json_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     kwargs.set_item("allow_nan", false)?;
     kwargs.set_item("separators", (",", ":"))?;
     let text = dumps.call((obj,), Some(&kwargs)).map_err(|e| {
-        new_err(Kind::UnsupportedTypeError, format!("value is not JSON serialisable: {e}"))
+        new_err(
+            Kind::UnsupportedTypeError,
+            format!("value is not JSON serialisable: {e}"),
+        )
     })?;
     Ok(Value::Json(text.cast::<PyString>()?.to_str()?.to_owned()))
 }

@@ -14,7 +14,7 @@ use sqlx::sqlite::Sqlite;
 use sqlx::{Column, Database, Either, Executor, IntoArguments, Row};
 use tokio::sync::mpsc::Sender;
 
-use crate::decode::{self, apply_hint, DecodeHint};
+use crate::decode::{self, apply_hint, DecodeHint, Hints};
 use crate::encode;
 use crate::error::{Error, Result};
 use crate::executor::{ExecResult, Rows};
@@ -161,7 +161,7 @@ impl Conn {
         &mut self,
         sql: &str,
         params: &[Value],
-        hints: &[DecodeHint],
+        hints: &Hints,
         persistent: bool,
     ) -> Result<Outcome> {
         let result = on_conn!(self, |c, D| fetch::<D>(c, sql, params, hints, persistent)
@@ -174,7 +174,7 @@ impl Conn {
         &mut self,
         sql: &str,
         params: &[Value],
-        hints: &[DecodeHint],
+        hints: &Hints,
         persistent: bool,
     ) -> Result<Rows> {
         let result = on_conn!(self, |c, D| {
@@ -227,7 +227,7 @@ impl Conn {
         &mut self,
         sql: &str,
         params: &[Value],
-        hints: &[DecodeHint],
+        hints: &Hints,
         persistent: bool,
         chunk_size: usize,
         sink: &Sender<Result<Rows>>,
@@ -298,7 +298,7 @@ async fn fetch<D: Driver>(
     conn: &mut D::Connection,
     sql: &str,
     params: &[Value],
-    hints: &[DecodeHint],
+    hints: &Hints,
     persistent: bool,
 ) -> Result<Outcome>
 where
@@ -310,6 +310,7 @@ where
     let args = arguments::<D>(params)?;
     let query = sqlx::query_with::<D, _>(&text, args).persistent(persistent);
     let mut out = Outcome::default();
+    let mut resolved = hints.resolve(std::iter::empty::<&str>());
     let mut items = conn.fetch_many(query);
     while let Some(item) = items.try_next().await? {
         match item {
@@ -321,8 +322,9 @@ where
             Either::Right(row) => {
                 if out.rows.rows.is_empty() {
                     out.rows.columns = column_names(&row);
+                    resolved = hints.resolve(out.rows.columns.iter());
                 }
-                out.rows.rows.push(decode_row::<D>(&row, hints)?);
+                out.rows.rows.push(decode_row::<D>(&row, &resolved)?);
             }
         }
     }
@@ -337,7 +339,7 @@ async fn fetch_first<D: Driver>(
     conn: &mut D::Connection,
     sql: &str,
     params: &[Value],
-    hints: &[DecodeHint],
+    hints: &Hints,
     persistent: bool,
 ) -> Result<Rows>
 where
@@ -349,10 +351,14 @@ where
     let args = arguments::<D>(params)?;
     let query = sqlx::query_with::<D, _>(&text, args).persistent(persistent);
     Ok(match conn.fetch_optional(query).await? {
-        Some(row) => Rows {
-            columns: column_names(&row),
-            rows: vec![decode_row::<D>(&row, hints)?],
-        },
+        Some(row) => {
+            let columns = column_names(&row);
+            let resolved = hints.resolve(columns.iter());
+            Rows {
+                rows: vec![decode_row::<D>(&row, &resolved)?],
+                columns,
+            }
+        }
         None => Rows::default(),
     })
 }
@@ -392,7 +398,7 @@ async fn stream<D: Driver>(
     conn: &mut D::Connection,
     sql: &str,
     params: &[Value],
-    hints: &[DecodeHint],
+    hints: &Hints,
     persistent: bool,
     chunk_size: usize,
     sink: &Sender<Result<Rows>>,
@@ -408,6 +414,7 @@ where
     let query = sqlx::query_with::<D, _>(&text, args).persistent(persistent);
     let mut rows = conn.fetch(query);
     let mut columns: Option<Arc<[String]>> = None;
+    let mut resolved = None;
     let mut chunk = Vec::with_capacity(chunk_size);
     loop {
         let next = tokio::select! {
@@ -417,7 +424,8 @@ where
         };
         let Some(row) = next? else { break };
         let cols = columns.get_or_insert_with(|| column_names(&row));
-        chunk.push(decode_row::<D>(&row, hints)?);
+        let resolved = resolved.get_or_insert_with(|| hints.resolve(cols.iter()));
+        chunk.push(decode_row::<D>(&row, resolved)?);
         if chunk.len() == chunk_size {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size));
             let rows = Rows {

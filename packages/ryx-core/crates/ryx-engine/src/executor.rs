@@ -7,7 +7,7 @@ use ryx_query::Value;
 use tokio::sync::mpsc;
 
 use crate::conn::{is_stale_plan, Conn, Outcome, StreamEnd};
-use crate::decode::DecodeHint;
+use crate::decode::Hints;
 use crate::error::{Error, Result};
 use crate::options::Backend;
 use crate::pool::{self, PoolEntry};
@@ -178,7 +178,7 @@ pub async fn fetch_all(
     target: &Target,
     sql: &str,
     params: Vec<Value>,
-    hints: &[DecodeHint],
+    hints: &Hints,
 ) -> Result<Rows> {
     let mut lease = Lease::of(target).await?;
     let persistent = lease.persistent();
@@ -199,7 +199,7 @@ pub async fn fetch_optional(
     target: &Target,
     sql: &str,
     params: Vec<Value>,
-    hints: &[DecodeHint],
+    hints: &Hints,
 ) -> Result<(Arc<[String]>, Option<Vec<Value>>)> {
     let mut lease = Lease::of(target).await?;
     let persistent = lease.persistent();
@@ -262,7 +262,7 @@ pub async fn execute_batches(
     target: &Target,
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
-    hints: &[DecodeHint],
+    hints: &Hints,
 ) -> Result<(u64, Rows, Vec<ExecResult>)> {
     match target {
         Target::Tx(tx) => {
@@ -312,7 +312,7 @@ async fn batches_in_savepoint(
     guard: &mut TxGuard<'_>,
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
-    hints: &[DecodeHint],
+    hints: &Hints,
 ) -> (Result<BatchOutput>, bool) {
     // A single statement is atomic by itself.
     if batches.len() <= 1 {
@@ -345,7 +345,7 @@ async fn run_batches(
     guard: &mut TxGuard<'_>,
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
-    hints: &[DecodeHint],
+    hints: &Hints,
 ) -> Result<BatchOutput> {
     let persistent = guard.persistent();
     let mut total = 0;
@@ -384,7 +384,7 @@ pub fn stream(
     target: Target,
     sql: String,
     params: Vec<Value>,
-    hints: Vec<DecodeHint>,
+    hints: Hints,
     chunk_size: usize,
 ) -> mpsc::Receiver<Result<Rows>> {
     let (sender, receiver) = mpsc::channel(2);

@@ -12,7 +12,7 @@ pub mod pool;
 mod temporal;
 pub mod transaction;
 
-pub use decode::DecodeHint;
+pub use decode::{DecodeHint, Hints};
 pub use error::{DbErrorKind, Error, Result};
 pub use executor::{ExecResult, Rows, Target};
 pub use options::{parse_url, Backend, PoolOptions};
@@ -31,7 +31,7 @@ mod send_check {
 
     #[allow(dead_code, clippy::needless_pass_by_value)]
     fn futures_are_send(target: Target, tx: Arc<Transaction>) {
-        let hints: Vec<DecodeHint> = Vec::new();
+        let hints = Hints::default();
         is_send(&pool::setup(Vec::new()));
         is_send(&pool::close(None));
         is_send(&executor::fetch_all(&target, "", Vec::new(), &hints));

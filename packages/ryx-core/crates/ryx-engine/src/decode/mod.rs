@@ -4,6 +4,7 @@ pub(crate) mod mysql;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -71,6 +72,61 @@ impl DecodeHint {
             Self::Uuid => "uuid",
             Self::Json => "json",
         }
+    }
+}
+
+/// Decode hints for a result: by column position, by column name (which wins), or none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hints {
+    positional: Vec<DecodeHint>,
+    named: Vec<(String, DecodeHint)>,
+}
+
+impl Hints {
+    /// Hints by position; missing positions are `Auto`.
+    #[must_use]
+    pub fn positional(hints: Vec<DecodeHint>) -> Self {
+        Self {
+            positional: hints,
+            named: Vec::new(),
+        }
+    }
+
+    /// Hints by column name.
+    #[must_use]
+    pub fn named(hints: Vec<(String, DecodeHint)>) -> Self {
+        Self {
+            positional: Vec::new(),
+            named: hints,
+        }
+    }
+
+    /// The hint of every column of a result, resolved once per result rather than per row.
+    pub(crate) fn resolve<'a, N: AsRef<str>>(
+        &'a self,
+        columns: impl Iterator<Item = N>,
+    ) -> Cow<'a, [DecodeHint]> {
+        if self.named.is_empty() {
+            return Cow::Borrowed(&self.positional);
+        }
+        Cow::Owned(
+            columns
+                .enumerate()
+                .map(|(i, name)| {
+                    self.named
+                        .iter()
+                        .find(|(n, _)| n == name.as_ref())
+                        .map(|(_, h)| *h)
+                        .unwrap_or_else(|| self.positional.get(i).copied().unwrap_or_default())
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<Vec<DecodeHint>> for Hints {
+    fn from(hints: Vec<DecodeHint>) -> Self {
+        Self::positional(hints)
     }
 }
 

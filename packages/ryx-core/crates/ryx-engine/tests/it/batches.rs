@@ -1,6 +1,7 @@
 //! execute_batches: atomic on the pool and inside transactions, RETURNING rows, MySQL ids.
 
 use ryx_engine::executor::{self, Target};
+use ryx_engine::Hints;
 use ryx_engine::{Backend, DbErrorKind, Transaction, Value};
 
 use crate::common::{self, count, exec, ph, rows, serial_pk, unique, Db};
@@ -29,17 +30,25 @@ async fn atomic_on_pool(db: Db) {
     let batch = |name: &str| (sql.clone(), vec![Value::Text(name.into())]);
 
     // A later failing batch undoes the earlier ones.
-    let err =
-        executor::execute_batches(&pool, vec![batch("a"), batch("b"), batch("a")], false, &[])
-            .await
-            .unwrap_err();
+    let err = executor::execute_batches(
+        &pool,
+        vec![batch("a"), batch("b"), batch("a")],
+        false,
+        &Hints::default(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.db_kind(), Some(DbErrorKind::UniqueViolation));
     assert_eq!(count(&pool, &table).await, 0);
 
-    let (total, returned, results) =
-        executor::execute_batches(&pool, vec![batch("a"), batch("b"), batch("c")], false, &[])
-            .await
-            .unwrap();
+    let (total, returned, results) = executor::execute_batches(
+        &pool,
+        vec![batch("a"), batch("b"), batch("c")],
+        false,
+        &Hints::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(total, 3);
     assert!(returned.rows.is_empty());
     assert_eq!(results.len(), 3);
@@ -71,7 +80,7 @@ async fn atomic_on_pool(db: Db) {
                 (sql, vec![Value::Text("e".into())]),
             ],
             true,
-            &[],
+            &Hints::default(),
         )
         .await
         .unwrap();
@@ -112,7 +121,7 @@ async fn atomic_in_transaction(db: Db) {
         &in_tx,
         vec![batch("x"), batch("y"), batch("kept")],
         false,
-        &[],
+        &Hints::default(),
     )
     .await
     .unwrap_err();
@@ -121,9 +130,14 @@ async fn atomic_in_transaction(db: Db) {
     // PostgreSQL, thanks to the savepoint).
     assert!(tx.is_active());
     assert_eq!(count(&in_tx, &table).await, 1);
-    executor::execute_batches(&in_tx, vec![batch("x"), batch("y")], false, &[])
-        .await
-        .unwrap();
+    executor::execute_batches(
+        &in_tx,
+        vec![batch("x"), batch("y")],
+        false,
+        &Hints::default(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(count(&pool, &table).await, 3);
     exec(&pool, &format!("DROP TABLE {table}")).await;

@@ -1,5 +1,6 @@
 //! Shared helpers: which databases to test, unique names, short query helpers.
 
+use ryx_engine::Hints;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -160,7 +161,7 @@ pub async fn rows_hinted(
     params: Vec<Value>,
     hints: &[DecodeHint],
 ) -> Vec<Vec<Value>> {
-    executor::fetch_all(target, sql, params, hints)
+    executor::fetch_all(target, sql, params, &Hints::positional(hints.to_vec()))
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .rows

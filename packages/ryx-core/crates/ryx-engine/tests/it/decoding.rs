@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use ryx_engine::executor::{self, Target};
+use ryx_engine::Hints;
 use ryx_engine::{DecodeHint as H, Error, Value};
 use uuid::Uuid;
 
@@ -58,7 +59,14 @@ async fn postgres_types(db: Db) {
     assert_eq!(got, &expected);
 
     // Types without a mapping are a Decode error naming the column, never a silent NULL.
-    match executor::fetch_all(&target, "SELECT point(1, 2) AS pt", Vec::new(), &[]).await {
+    match executor::fetch_all(
+        &target,
+        "SELECT point(1, 2) AS pt",
+        Vec::new(),
+        &Hints::default(),
+    )
+    .await
+    {
         Err(Error::Decode { column, message }) => {
             assert_eq!(column, "pt");
             assert!(message.contains("POINT"), "{message}");
@@ -226,7 +234,14 @@ crate::per_backend!(
 async fn bad_hint_is_decode_error(db: Db) {
     let entry = common::open(&db).await;
     let target = Target::Pool(entry.clone());
-    match executor::fetch_all(&target, "SELECT 'abc' AS c", Vec::new(), &[H::Uuid]).await {
+    match executor::fetch_all(
+        &target,
+        "SELECT 'abc' AS c",
+        Vec::new(),
+        &Hints::positional(vec![H::Uuid]),
+    )
+    .await
+    {
         Err(Error::Decode { column, message }) => {
             assert_eq!(column, "c");
             assert!(message.contains("UUID"), "{message}");

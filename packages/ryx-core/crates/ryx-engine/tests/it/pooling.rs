@@ -1,5 +1,6 @@
 //! Pool behaviour: exhaustion and recovery, connections killed by the server, stats.
 
+use ryx_engine::Hints;
 use std::time::Duration;
 
 use ryx_engine::executor::{self, Target};
@@ -25,7 +26,7 @@ async fn exhaustion(db: Db) {
         (1, 0),
         "size/idle while the transaction is open"
     );
-    match executor::fetch_all(&pool, "SELECT 1", Vec::new(), &[]).await {
+    match executor::fetch_all(&pool, "SELECT 1", Vec::new(), &Hints::default()).await {
         Err(Error::PoolTimeout {
             alias,
             waited,
@@ -70,8 +71,9 @@ async fn killed_connection(db: Db) {
         other => panic!("{other:?}"),
     };
     let target = pool.clone();
-    let in_flight =
-        tokio::spawn(async move { executor::fetch_all(&target, sleep_sql, Vec::new(), &[]).await });
+    let in_flight = tokio::spawn(async move {
+        executor::fetch_all(&target, sleep_sql, Vec::new(), &Hints::default()).await
+    });
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let admin = common::open(&db).await;
@@ -94,7 +96,7 @@ async fn killed_connection(db: Db) {
     // The pool replaces the dead connection by itself.
     let mut recovered = false;
     for _ in 0..3 {
-        if executor::fetch_all(&pool, "SELECT 1", Vec::new(), &[])
+        if executor::fetch_all(&pool, "SELECT 1", Vec::new(), &Hints::default())
             .await
             .is_ok()
         {
@@ -134,7 +136,14 @@ async fn stats_and_warm_up(db: Db) {
     }
     entry.close().await;
     assert!(entry.pool.is_closed());
-    match executor::fetch_all(&Target::Pool(entry.clone()), "SELECT 1", Vec::new(), &[]).await {
+    match executor::fetch_all(
+        &Target::Pool(entry.clone()),
+        "SELECT 1",
+        Vec::new(),
+        &Hints::default(),
+    )
+    .await
+    {
         Err(Error::PoolNotInitialized { alias, .. }) => {
             assert_eq!(alias.as_deref(), Some(entry.alias.as_str()));
         }
@@ -207,7 +216,7 @@ async fn sqlite_memory_is_one_shared_database() {
         &Target::Pool(other.clone()),
         "SELECT * FROM shared",
         Vec::new(),
-        &[],
+        &Hints::default(),
     )
     .await
     .unwrap_err();

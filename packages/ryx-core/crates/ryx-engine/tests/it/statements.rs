@@ -1,6 +1,7 @@
 //! Single statements: counts and generated ids, first-row fetches, scripts, and cancellation of
 //! a statement running on a pooled connection.
 
+use ryx_engine::Hints;
 use std::time::Duration;
 
 use ryx_engine::executor::{self, Target};
@@ -45,13 +46,13 @@ async fn counts_ids_and_first_rows(db: Db) {
     assert_eq!(done.rows_affected, 2);
 
     let select = format!("SELECT id, n FROM {table} ORDER BY id");
-    let (columns, row) = executor::fetch_optional(&pool, &select, Vec::new(), &[])
+    let (columns, row) = executor::fetch_optional(&pool, &select, Vec::new(), &Hints::default())
         .await
         .unwrap();
     assert_eq!(&*columns, ["id", "n"]);
     assert_eq!(row, Some(vec![Value::Int(1), Value::Int(11)]));
     let none = format!("SELECT id FROM {table} WHERE n < 0");
-    let (columns, row) = executor::fetch_optional(&pool, &none, Vec::new(), &[])
+    let (columns, row) = executor::fetch_optional(&pool, &none, Vec::new(), &Hints::default())
         .await
         .unwrap();
     assert!(columns.is_empty() && row.is_none());
@@ -116,8 +117,9 @@ async fn cancelled_pool_statement(db: Db) {
         }
     };
     let target = pool.clone();
-    let task =
-        tokio::spawn(async move { executor::fetch_all(&target, slow, Vec::new(), &[]).await });
+    let task = tokio::spawn(async move {
+        executor::fetch_all(&target, slow, Vec::new(), &Hints::default()).await
+    });
     tokio::time::sleep(Duration::from_millis(300)).await;
     task.abort();
     assert!(task.await.unwrap_err().is_cancelled());

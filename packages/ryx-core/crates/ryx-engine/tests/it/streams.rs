@@ -1,6 +1,7 @@
 //! Streaming: chunks in order, backpressure, early drop frees the connection, errors, and
 //! streams inside a transaction.
 
+use ryx_engine::Hints;
 use std::time::Duration;
 
 use ryx_engine::executor::{self, Target};
@@ -47,7 +48,7 @@ async fn filled_table(target: &Target, backend: Backend, n: i64) -> String {
             (sql, params)
         })
         .collect();
-    executor::execute_batches(target, batches, false, &[])
+    executor::execute_batches(target, batches, false, &Hints::default())
         .await
         .unwrap();
     table
@@ -61,7 +62,7 @@ async fn full_stream(db: Db) {
         pool.clone(),
         format!("SELECT id, label FROM {table} ORDER BY id"),
         Vec::new(),
-        Vec::new(),
+        Hints::default(),
         64,
     );
     let mut seen = 0_i64;
@@ -95,7 +96,7 @@ async fn backpressure_and_early_drop(db: Db) {
         pool.clone(),
         format!("SELECT id, label FROM {table} ORDER BY id"),
         Vec::new(),
-        Vec::new(),
+        Hints::default(),
         10,
     );
     let first = rx.recv().await.unwrap().unwrap();
@@ -136,7 +137,7 @@ async fn stream_errors_and_transactions(db: Db) {
         pool.clone(),
         "SELECT * FROM ryx_no_such_table".into(),
         Vec::new(),
-        Vec::new(),
+        Hints::default(),
         10,
     );
     let err = rx.recv().await.unwrap().unwrap_err();
@@ -153,7 +154,7 @@ async fn stream_errors_and_transactions(db: Db) {
         in_tx.clone(),
         format!("SELECT id FROM {table}"),
         Vec::new(),
-        Vec::new(),
+        Hints::default(),
         7,
     );
     let mut n = 0;
@@ -166,7 +167,7 @@ async fn stream_errors_and_transactions(db: Db) {
         in_tx.clone(),
         format!("SELECT id FROM {table}"),
         Vec::new(),
-        Vec::new(),
+        Hints::default(),
         1,
     );
     rx.recv().await.unwrap().unwrap();

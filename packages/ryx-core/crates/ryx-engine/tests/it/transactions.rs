@@ -1,6 +1,7 @@
 //! Transactions: commit/rollback, nested savepoints, misuse, PostgreSQL aborts, isolation,
 //! read-only, cancellation and the rollback-on-drop guarantee.
 
+use ryx_engine::Hints;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -312,8 +313,9 @@ async fn cancelled_statement(db: Db) {
     // Drop the statement's future mid-flight, as a Python cancellation would.
     let target = Target::Tx(tx.clone());
     let slow = slow_sql(db.backend);
-    let task =
-        tokio::spawn(async move { executor::fetch_all(&target, slow, Vec::new(), &[]).await });
+    let task = tokio::spawn(async move {
+        executor::fetch_all(&target, slow, Vec::new(), &Hints::default()).await
+    });
     tokio::time::sleep(Duration::from_millis(300)).await;
     task.abort();
     assert!(task.await.unwrap_err().is_cancelled());
@@ -450,7 +452,7 @@ async fn concurrent_writers(db: Db) {
                 &t,
                 &format!("SELECT count(*) FROM {table}"),
                 Vec::new(),
-                &[],
+                &Hints::default(),
             )
             .await?;
             insert(&t, backend, &table, worker * 10).await?;

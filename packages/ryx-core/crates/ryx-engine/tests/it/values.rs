@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use ryx_engine::executor::{self, Target};
+use ryx_engine::Hints;
 use ryx_engine::{Backend, DecodeHint as H, Value};
 use uuid::Uuid;
 
@@ -141,9 +142,14 @@ async fn round_trip(db: Db) {
         assert_eq!(done.rows_affected, 1);
     }
     let select = format!("SELECT {COLUMNS} FROM {table} ORDER BY k");
-    let got = executor::fetch_all(&target, &select, Vec::new(), &HINTS)
-        .await
-        .unwrap();
+    let got = executor::fetch_all(
+        &target,
+        &select,
+        Vec::new(),
+        &Hints::positional(HINTS.to_vec()),
+    )
+    .await
+    .unwrap();
     assert_eq!(&*got.columns, COLUMNS.split(", ").collect::<Vec<_>>());
     assert_eq!(got.rows.len(), samples.len());
     for (expected, row) in samples.iter().zip(&got.rows) {
@@ -238,7 +244,7 @@ async fn encode_errors(db: Db) {
         bad.push(Value::Duration(839 * 3_600_000_000));
     }
     for v in bad {
-        match executor::fetch_all(&target, &sql, vec![v.clone()], &[]).await {
+        match executor::fetch_all(&target, &sql, vec![v.clone()], &Hints::default()).await {
             Err(ryx_engine::Error::Encode(msg)) => assert!(!msg.is_empty()),
             other => panic!("{v:?}: expected an Encode error, got {other:?}"),
         }

@@ -50,8 +50,15 @@ def _build(session: nox.Session) -> list[Path]:
         old.unlink()
     session.install("maturin>=1.8,<2")
     session.run(
-        "maturin", "build", "--release", "--manifest-path", str(PACKAGES / "ryx-core" / "Cargo.toml"),
-        "--out", str(DIST), "--interpreter", "python",
+        "maturin",
+        "build",
+        "--release",
+        "--manifest-path",
+        str(PACKAGES / "ryx-core" / "Cargo.toml"),
+        "--out",
+        str(DIST),
+        "--interpreter",
+        "python",
     )
     for name in PURE_PACKAGES:
         if shutil.which("uv"):

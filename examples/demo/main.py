@@ -44,8 +44,15 @@ async def main(db_path: Path) -> None:
 
     author_ids = await rc.bulk_insert("authors", ["name"], [("Ada",), ("Linus",), ("Grace",)], returning="id")
     rows = [
-        (author_ids[i % 3], f"Post {i}", i * 150, Decimal(f"{i}.99"), i % 2 == 0, datetime(2025, 1 + i % 12, 1, tzinfo=UTC),
-         {"tags": ["rust", "python"][: 1 + i % 2], "score": i})
+        (
+            author_ids[i % 3],
+            f"Post {i}",
+            i * 150,
+            Decimal(f"{i}.99"),
+            i % 2 == 0,
+            datetime(2025, 1 + i % 12, 1, tzinfo=UTC),
+            {"tags": ["rust", "python"][: 1 + i % 2], "score": i},
+        )
         for i in range(1, 13)
     ]
     ids = await rc.bulk_insert(
@@ -90,7 +97,10 @@ async def main(db_path: Path) -> None:
 
     async with await rc.begin() as tx:
         changed = await Query("posts").filter(views__lt=500).update({"views": Expr.col("views") * 2}, tx=tx)
-    show("committed update", f"{changed} rows doubled; total views now {await rc.fetch_scalar('SELECT SUM(views) FROM posts')}")
+    show(
+        "committed update",
+        f"{changed} rows doubled; total views now {await rc.fetch_scalar('SELECT SUM(views) FROM posts')}",
+    )
 
     await rc.close()
 

@@ -169,7 +169,9 @@ fn base_options(
 /// Create one pool per alias, replacing any earlier setup atomically.
 #[pyfunction]
 #[pyo3(signature = (urls, *, max_connections=10, min_connections=1, connect_timeout=30.0, idle_timeout=Some(600.0),
-    max_lifetime=Some(1800.0), statement_cache_size=100, sqlite_journal_mode=None, sqlite_busy_timeout=5.0))]
+    max_lifetime=Some(1800.0), statement_cache_size=100, sqlite_journal_mode=None, sqlite_busy_timeout=5.0),
+    text_signature = "(urls, *, max_connections=10, min_connections=1, connect_timeout=30.0, idle_timeout=600.0, \
+    max_lifetime=1800.0, statement_cache_size=100, sqlite_journal_mode=None, sqlite_busy_timeout=5.0)")]
 #[allow(clippy::too_many_arguments)]
 pub fn setup<'py>(
     py: Python<'py>,
@@ -202,7 +204,9 @@ pub fn setup<'py>(
 /// Blocking `setup`.
 #[pyfunction]
 #[pyo3(signature = (urls, *, max_connections=10, min_connections=1, connect_timeout=30.0, idle_timeout=Some(600.0),
-    max_lifetime=Some(1800.0), statement_cache_size=100, sqlite_journal_mode=None, sqlite_busy_timeout=5.0))]
+    max_lifetime=Some(1800.0), statement_cache_size=100, sqlite_journal_mode=None, sqlite_busy_timeout=5.0),
+    text_signature = "(urls, *, max_connections=10, min_connections=1, connect_timeout=30.0, idle_timeout=600.0, \
+    max_lifetime=1800.0, statement_cache_size=100, sqlite_journal_mode=None, sqlite_busy_timeout=5.0)")]
 #[allow(clippy::too_many_arguments)]
 pub fn setup_sync(
     py: Python<'_>,

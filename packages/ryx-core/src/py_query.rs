@@ -457,7 +457,8 @@ impl PyQuery {
         self.with(|q| q.distinct(on))
     }
 
-    #[pyo3(signature = (*, nowait=false, skip_locked=false, of=Vec::new(), share=false))]
+    #[pyo3(signature = (*, nowait=false, skip_locked=false, of=Vec::new(), share=false),
+        text_signature = "($self, *, nowait=False, skip_locked=False, of=(), share=False)")]
     fn for_update(&self, nowait: bool, skip_locked: bool, of: Vec<String>, share: bool) -> Self {
         self.with(|q| {
             q.lock(Some(Lock {

@@ -123,7 +123,8 @@ fn insert_fut(
 
 /// Insert one row.
 #[pyfunction]
-#[pyo3(signature = (table, values, *, returning=Vec::new(), schema=None, alias=None, tx=None))]
+#[pyo3(signature = (table, values, *, returning=Vec::new(), schema=None, alias=None, tx=None),
+    text_signature = "(table, values, *, returning=(), schema=None, alias=None, tx=None)")]
 pub fn insert<'py>(
     py: Python<'py>,
     table: &str,
@@ -138,7 +139,8 @@ pub fn insert<'py>(
 
 /// Blocking `insert`.
 #[pyfunction]
-#[pyo3(signature = (table, values, *, returning=Vec::new(), schema=None, alias=None, tx=None))]
+#[pyo3(signature = (table, values, *, returning=Vec::new(), schema=None, alias=None, tx=None),
+    text_signature = "(table, values, *, returning=(), schema=None, alias=None, tx=None)")]
 pub fn insert_sync<'py>(
     py: Python<'py>,
     table: &str,
@@ -291,7 +293,9 @@ fn bulk_insert_fut(
 /// Insert many rows, chunked under the backend's bound-parameter limit, atomically.
 #[pyfunction]
 #[pyo3(signature = (table, columns, rows, *, returning=None, ignore_conflicts=false, update_conflicts=false,
-    conflict_target=Vec::new(), update_fields=Vec::new(), schema=None, alias=None, tx=None))]
+    conflict_target=Vec::new(), update_fields=Vec::new(), schema=None, alias=None, tx=None),
+    text_signature = "(table, columns, rows, *, returning=None, ignore_conflicts=False, update_conflicts=False, \
+    conflict_target=(), update_fields=(), schema=None, alias=None, tx=None)")]
 #[allow(clippy::too_many_arguments)]
 pub fn bulk_insert<'py>(
     py: Python<'py>,
@@ -326,7 +330,9 @@ pub fn bulk_insert<'py>(
 /// Blocking `bulk_insert`.
 #[pyfunction]
 #[pyo3(signature = (table, columns, rows, *, returning=None, ignore_conflicts=false, update_conflicts=false,
-    conflict_target=Vec::new(), update_fields=Vec::new(), schema=None, alias=None, tx=None))]
+    conflict_target=Vec::new(), update_fields=Vec::new(), schema=None, alias=None, tx=None),
+    text_signature = "(table, columns, rows, *, returning=None, ignore_conflicts=False, update_conflicts=False, \
+    conflict_target=(), update_fields=(), schema=None, alias=None, tx=None)")]
 #[allow(clippy::too_many_arguments)]
 pub fn bulk_insert_sync<'py>(
     py: Python<'py>,

@@ -4,20 +4,32 @@ Every call that touches a database exists twice: an awaitable (``fetch_all``) an
 GIL released (``fetch_all_sync``). Values are always bound, never formatted into SQL.
 """
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, final
 
 __version__: str
 
-BackendName = Literal["PostgreSQL", "MySQL", "SQLite"]
-DialectName = Literal["postgres", "postgresql", "mysql", "mariadb", "sqlite"]
-DecodeHint = Literal[
-    "auto", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime", "datetime_utc",
-    "timedelta", "uuid", "json",
+_BackendName = Literal["PostgreSQL", "MySQL", "SQLite"]
+_DialectName = Literal["postgres", "postgresql", "mysql", "mariadb", "sqlite"]
+_DecodeHint = Literal[
+    "auto",
+    "bool",
+    "int",
+    "float",
+    "decimal",
+    "str",
+    "bytes",
+    "date",
+    "time",
+    "datetime",
+    "datetime_utc",
+    "timedelta",
+    "uuid",
+    "json",
 ]
-Hints = Sequence[DecodeHint | None] | Mapping[str, DecodeHint] | None
-Row = tuple[Any, ...] | dict[str, Any]
-Params = Sequence[Any]
+_Hints = Sequence[_DecodeHint | None] | Mapping[str, _DecodeHint] | None
+_Row = tuple[Any, ...] | dict[str, Any]
+_Params = Sequence[Any]
 
 # ---------------------------------------------------------------------------------------------- exceptions
 
@@ -120,7 +132,7 @@ def pool_stats(alias: str | None = None) -> dict[str, Any]:
 
 def list_aliases() -> list[str]: ...
 def default_alias() -> str | None: ...
-def get_backend(alias: str | None = None) -> BackendName: ...
+def get_backend(alias: str | None = None) -> _BackendName: ...
 def server_version(alias: str | None = None) -> str: ...
 
 # ------------------------------------------------------------------------------------------- lookups
@@ -146,11 +158,13 @@ class Expr:
     @staticmethod
     def value(value: Any) -> Expr: ...
     @staticmethod
-    def raw(sql: str, params: Params = ()) -> Expr:
+    def raw(sql: str, params: _Params | None = None) -> Expr:
         """Literal SQL whose ``?`` placeholders are bound to ``params``."""
 
     @staticmethod
-    def agg(func: Literal["count", "sum", "avg", "min", "max"], arg: Expr | str | None = None, *, distinct: bool = False) -> Expr:
+    def agg(
+        func: Literal["count", "sum", "avg", "min", "max"], arg: Expr | str | None = None, *, distinct: bool = False
+    ) -> Expr:
         """An aggregate; ``count`` with no argument is ``COUNT(*)``."""
 
     @staticmethod
@@ -161,15 +175,16 @@ class Expr:
     def key(self, *path: str) -> Expr:
         """A JSON key path inside this expression."""
 
-    def __add__(self, other: Expr | Any) -> Expr: ...
-    def __radd__(self, other: Expr | Any) -> Expr: ...
-    def __sub__(self, other: Expr | Any) -> Expr: ...
-    def __rsub__(self, other: Expr | Any) -> Expr: ...
-    def __mul__(self, other: Expr | Any) -> Expr: ...
-    def __rmul__(self, other: Expr | Any) -> Expr: ...
-    def __truediv__(self, other: Expr | Any) -> Expr: ...
-    def __rtruediv__(self, other: Expr | Any) -> Expr: ...
-    def __mod__(self, other: Expr | Any) -> Expr: ...
+    def __add__(self, other: Expr | Any, /) -> Expr: ...
+    def __radd__(self, other: Expr | Any, /) -> Expr: ...
+    def __sub__(self, other: Expr | Any, /) -> Expr: ...
+    def __rsub__(self, other: Expr | Any, /) -> Expr: ...
+    def __mul__(self, other: Expr | Any, /) -> Expr: ...
+    def __rmul__(self, other: Expr | Any, /) -> Expr: ...
+    def __truediv__(self, other: Expr | Any, /) -> Expr: ...
+    def __rtruediv__(self, other: Expr | Any, /) -> Expr: ...
+    def __mod__(self, other: Expr | Any, /) -> Expr: ...
+    def __rmod__(self, other: Expr | Any, /) -> Expr: ...
     def __neg__(self) -> Expr: ...
 
 @final
@@ -185,7 +200,7 @@ class Cond:
         """Django-style path: ``"created__year__gte"``, ``"data__a__b"``, ``"t.c__in"``."""
 
     @staticmethod
-    def raw(sql: str, params: Params = ()) -> Cond: ...
+    def raw(sql: str, params: _Params | None = None) -> Cond: ...
     @staticmethod
     def true() -> Cond: ...
     @staticmethod
@@ -194,15 +209,17 @@ class Cond:
     def all(*conds: Cond) -> Cond: ...
     @staticmethod
     def any(*conds: Cond) -> Cond: ...
-    def __and__(self, other: Cond) -> Cond: ...
-    def __or__(self, other: Cond) -> Cond: ...
+    def __and__(self, other: Cond, /) -> Cond: ...
+    def __or__(self, other: Cond, /) -> Cond: ...
+    def __rand__(self, other: Cond, /) -> Cond: ...
+    def __ror__(self, other: Cond, /) -> Cond: ...
     def __invert__(self) -> Cond: ...
 
 @final
 class Query:
     """An immutable SELECT builder: every method returns a new Query."""
 
-    def __init__(self, table: str, *, schema: str | None = None, alias: str | None = None) -> None: ...
+    def __new__(cls, table: str, *, schema: str | None = None, alias: str | None = None) -> Query: ...
     @property
     def table(self) -> str: ...
     def select(self, *columns: str | Expr, **aliased: Expr | str) -> Query:
@@ -238,37 +255,41 @@ class Query:
     def limit(self, n: int | None) -> Query: ...
     def offset(self, n: int | None) -> Query: ...
     def distinct(self, on: bool = True) -> Query: ...
-    def for_update(self, *, nowait: bool = False, skip_locked: bool = False, of: Sequence[str] = (), share: bool = False) -> Query:
+    def for_update(
+        self, *, nowait: bool = False, skip_locked: bool = False, of: Sequence[str] = (), share: bool = False
+    ) -> Query:
         """``SELECT ... FOR UPDATE``; ignored on SQLite, whose transactions lock the database."""
 
     # compilation (no database needed)
-    def sql(self, dialect: DialectName = "sqlite") -> tuple[str, list[Any]]:
+    def sql(self, dialect: _DialectName = "sqlite") -> tuple[str, list[Any]]:
         """The SELECT for a dialect, with its parameters."""
 
-    def count_sql(self, dialect: DialectName = "sqlite") -> tuple[str, list[Any]]: ...
-    def exists_sql(self, dialect: DialectName = "sqlite") -> tuple[str, list[Any]]: ...
-    def delete_sql(self, dialect: DialectName = "sqlite", *, pk: str | None = None) -> tuple[str, list[Any]]: ...
+    def count_sql(self, dialect: _DialectName = "sqlite") -> tuple[str, list[Any]]: ...
+    def exists_sql(self, dialect: _DialectName = "sqlite") -> tuple[str, list[Any]]: ...
+    def delete_sql(self, dialect: _DialectName = "sqlite", *, pk: str | None = None) -> tuple[str, list[Any]]: ...
     def update_sql(
-        self, values: Mapping[str, Any], dialect: DialectName = "sqlite", *, pk: str | None = None
+        self, values: Mapping[str, Any], dialect: _DialectName = "sqlite", *, pk: str | None = None
     ) -> tuple[str, list[Any]]: ...
 
     # execution: ``alias`` picks the pool (default alias when None); ``tx`` runs on a transaction
     async def fetch_all(
-        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
-    ) -> list[Row]: ...
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
+    ) -> list[_Row]: ...
     async def fetch_one(
-        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
-    ) -> Row | None:
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
+    ) -> _Row | None:
         """The first row (adds ``LIMIT 1``) or None."""
 
     async def fetch_get(
-        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
-    ) -> Row:
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
+    ) -> _Row:
         """Exactly one row (fetches at most two); raises DoesNotExist / MultipleObjectsReturned."""
 
     async def count(self, *, alias: str | None = None, tx: Transaction | None = None) -> int: ...
     async def exists(self, *, alias: str | None = None, tx: Transaction | None = None) -> bool: ...
-    async def delete(self, *, alias: str | None = None, tx: Transaction | None = None, pk: str | None = None) -> int: ...
+    async def delete(
+        self, *, alias: str | None = None, tx: Transaction | None = None, pk: str | None = None
+    ) -> int: ...
     async def update(
         self,
         values: Mapping[str, Any],
@@ -286,19 +307,19 @@ class Query:
         alias: str | None = None,
         tx: Transaction | None = None,
         as_tuples: bool = False,
-        hints: Hints = None,
-    ) -> AsyncIterator[list[Row]]:
+        hints: _Hints = None,
+    ) -> RowStream:
         """Stream the rows in chunks from a server-side cursor (never the whole result in memory)."""
 
     def fetch_all_sync(
-        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
-    ) -> list[Row]: ...
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
+    ) -> list[_Row]: ...
     def fetch_one_sync(
-        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
-    ) -> Row | None: ...
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
+    ) -> _Row | None: ...
     def fetch_get_sync(
-        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: Hints = None
-    ) -> Row: ...
+        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
+    ) -> _Row: ...
     def count_sync(self, *, alias: str | None = None, tx: Transaction | None = None) -> int: ...
     def exists_sync(self, *, alias: str | None = None, tx: Transaction | None = None) -> bool: ...
     def delete_sync(self, *, alias: str | None = None, tx: Transaction | None = None, pk: str | None = None) -> int: ...
@@ -310,6 +331,15 @@ class Query:
         tx: Transaction | None = None,
         pk: str | None = None,
     ) -> int: ...
+
+@final
+class RowStream:
+    """The async iterator returned by ``Query.stream()``: each step is a list of rows."""
+
+    def __aiter__(self) -> RowStream: ...
+    async def __anext__(self) -> list[_Row]: ...
+    def close(self) -> None:
+        """Stop streaming and free the connection."""
 
 # ------------------------------------------------------------------------------------ inserts and bulk
 
@@ -394,50 +424,64 @@ def bulk_update_sync(
 
 async def fetch_all(
     sql: str,
-    params: Params = (),
+    params: _Params | None = None,
     *,
     alias: str | None = None,
     tx: Transaction | None = None,
     as_tuples: bool = False,
-    hints: Hints = None,
-) -> list[Row]: ...
+    hints: _Hints = None,
+) -> list[_Row]: ...
 async def fetch_one(
     sql: str,
-    params: Params = (),
+    params: _Params | None = None,
     *,
     alias: str | None = None,
     tx: Transaction | None = None,
     as_tuples: bool = False,
-    hints: Hints = None,
-) -> Row | None: ...
+    hints: _Hints = None,
+) -> _Row | None: ...
 async def fetch_scalar(
-    sql: str, params: Params = (), *, alias: str | None = None, tx: Transaction | None = None, hint: DecodeHint | None = None
+    sql: str,
+    params: _Params | None = None,
+    *,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+    hint: _DecodeHint | None = None,
 ) -> Any: ...
-async def execute(sql: str, params: Params = (), *, alias: str | None = None, tx: Transaction | None = None) -> int:
+async def execute(
+    sql: str, params: _Params | None = None, *, alias: str | None = None, tx: Transaction | None = None
+) -> int:
     """Run a statement and return the number of rows affected."""
 
 def fetch_all_sync(
     sql: str,
-    params: Params = (),
+    params: _Params | None = None,
     *,
     alias: str | None = None,
     tx: Transaction | None = None,
     as_tuples: bool = False,
-    hints: Hints = None,
-) -> list[Row]: ...
+    hints: _Hints = None,
+) -> list[_Row]: ...
 def fetch_one_sync(
     sql: str,
-    params: Params = (),
+    params: _Params | None = None,
     *,
     alias: str | None = None,
     tx: Transaction | None = None,
     as_tuples: bool = False,
-    hints: Hints = None,
-) -> Row | None: ...
+    hints: _Hints = None,
+) -> _Row | None: ...
 def fetch_scalar_sync(
-    sql: str, params: Params = (), *, alias: str | None = None, tx: Transaction | None = None, hint: DecodeHint | None = None
+    sql: str,
+    params: _Params | None = None,
+    *,
+    alias: str | None = None,
+    tx: Transaction | None = None,
+    hint: _DecodeHint | None = None,
 ) -> Any: ...
-def execute_sync(sql: str, params: Params = (), *, alias: str | None = None, tx: Transaction | None = None) -> int: ...
+def execute_sync(
+    sql: str, params: _Params | None = None, *, alias: str | None = None, tx: Transaction | None = None
+) -> int: ...
 
 # ----------------------------------------------------------------------------------------- transactions
 
@@ -448,7 +492,7 @@ class Transaction:
     @property
     def alias(self) -> str: ...
     @property
-    def backend(self) -> BackendName: ...
+    def backend(self) -> _BackendName: ...
     @property
     def active(self) -> bool: ...
     def get_alias(self) -> str: ...
@@ -470,9 +514,7 @@ class Transaction:
     def __enter__(self) -> Transaction: ...
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None: ...
 
-async def begin(
-    alias: str | None = None, *, isolation: str | None = None, read_only: bool = False
-) -> Transaction:
+async def begin(alias: str | None = None, *, isolation: str | None = None, read_only: bool = False) -> Transaction:
     """Begin a transaction (``isolation``: "read committed", "repeatable read", "serializable", ...)."""
 
 def begin_sync(alias: str | None = None, *, isolation: str | None = None, read_only: bool = False) -> Transaction: ...

@@ -38,6 +38,7 @@ fn _ryx_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_lookups::available_transforms, m)?)?;
     m.add_function(wrap_pyfunction!(py_lookups::list_transforms, m)?)?;
 
+    m.add_class::<convert::to_value::PyJson>()?;
     m.add_class::<py_expr::PyExpr>()?;
     m.add_class::<py_expr::PyCond>()?;
     m.add_class::<py_query::PyQuery>()?;

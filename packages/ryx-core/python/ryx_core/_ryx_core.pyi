@@ -148,6 +148,13 @@ def list_transforms() -> list[str]: ...
 # ---------------------------------------------------------------------------------- query building
 
 @final
+class Json:
+    """Bind a value as a JSON document whatever its type (lists are otherwise IN lists)."""
+
+    value: Any
+    def __new__(cls, value: Any) -> Json: ...
+
+@final
 class Expr:
     """An SQL expression: a column, a bound value, an aggregate, arithmetic, a transform, a JSON key."""
 

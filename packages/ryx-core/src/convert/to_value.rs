@@ -12,6 +12,26 @@ use uuid::Uuid;
 
 use crate::exceptions::{new_err, Kind};
 
+/// Marks a value to be bound as a JSON document, whatever its Python type (a list, a str, a number).
+#[pyclass(frozen, name = "Json", module = "ryx_core")]
+pub struct PyJson {
+    /// The wrapped value.
+    #[pyo3(get)]
+    pub value: Py<PyAny>,
+}
+
+#[pymethods]
+impl PyJson {
+    #[new]
+    fn new(value: Py<PyAny>) -> Self {
+        PyJson { value }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Json({})", self.value.bind(py).repr()?))
+    }
+}
+
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static JSON_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -119,6 +139,12 @@ fn slow_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
             });
     }
     if obj.is_instance(cached_type(py, &DECIMAL, "decimal", "Decimal")?)? {
+        if !obj.call_method0("is_finite")?.is_truthy()? {
+            return Err(new_err(
+                Kind::UnsupportedTypeError,
+                "Decimal NaN and Infinity have no SQL equivalent on every backend; store None instead",
+            ));
+        }
         return Ok(Value::Decimal(obj.str()?.to_str()?.to_owned()));
     }
     if obj.is_instance(cached_type(py, &UUID, "uuid", "UUID")?)? {
@@ -126,6 +152,9 @@ fn slow_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         let uuid = Uuid::from_slice(bytes.cast::<PyBytes>()?.as_bytes())
             .map_err(|e| new_err(Kind::UnsupportedTypeError, format!("invalid UUID: {e}")))?;
         return Ok(Value::Uuid(uuid));
+    }
+    if let Ok(json) = obj.cast::<PyJson>() {
+        return json_value(json.get().value.bind(py));
     }
     if obj.is_instance_of::<PyDict>() {
         return json_value(obj);

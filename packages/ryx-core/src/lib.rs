@@ -4,6 +4,7 @@ mod convert;
 mod errors;
 mod exceptions;
 mod out;
+mod py_ddl;
 mod py_expr;
 mod py_lookups;
 mod py_pool;
@@ -64,5 +65,7 @@ fn _ryx_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_tx::begin, m)?)?;
     m.add_function(wrap_pyfunction!(py_tx::begin_sync, m)?)?;
     m.add_function(wrap_pyfunction!(py_tx::begin_transaction, m)?)?;
+
+    py_ddl::register(m)?;
     Ok(())
 }

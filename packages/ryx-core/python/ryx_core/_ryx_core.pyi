@@ -527,3 +527,133 @@ async def begin(alias: str | None = None, *, isolation: str | None = None, read_
 def begin_sync(alias: str | None = None, *, isolation: str | None = None, read_only: bool = False) -> Transaction: ...
 async def begin_transaction(alias: str | None = None) -> Transaction:
     """Alias of ``begin`` (the original Ryx name)."""
+
+# ----------------------------------------------------------------------------------------------- DDL
+# Pure functions (no database): each returns the SQL statements to run, in order. DDL binds nothing:
+# defaults are written as escaped literals, identifiers are quoted, CHECK expressions are your SQL.
+#
+# A column is a dict: {"name": str, "type": generic name ("BOOLEAN", "SMALLINT", "INTEGER", "BIGINT",
+# "DOUBLE", "DECIMAL(p,s)", "VARCHAR(n)", "TEXT", "BLOB", "DATE", "TIME", "DATETIME" (aware, UTC),
+# "TIMESTAMP" (naive), "DURATION" (bigint microseconds), "UUID", "JSON"), or "raw_type": SQL type,
+# "null": True, "primary_key": False, "auto_increment": False, "unique": False, "default": value,
+# "check": SQL or None, "collation": name or None}.
+# A foreign key is a dict: {"columns", "ref_table", "ref_columns", "on_delete": "CASCADE",
+# "on_update": "NO ACTION", "name": None, "ref_schema": None (the table's schema), "deferrable": False}.
+
+_ColumnSpec = Mapping[str, Any]
+_ForeignKeySpec = Mapping[str, Any]
+_Columns = str | Sequence[str]
+_ConstraintKind = Literal["check", "unique", "foreign_key"]
+
+def ddl_create_table(
+    table: str,
+    columns: Sequence[_ColumnSpec],
+    *,
+    dialect: _DialectName = "sqlite",
+    schema: str | None = None,
+    if_not_exists: bool = False,
+    primary_key: Sequence[str] = (),
+    uniques: Sequence[tuple[str | None, _Columns]] = (),
+    checks: Sequence[tuple[str, str]] = (),
+    foreign_keys: Sequence[_ForeignKeySpec] = (),
+    create_schema: bool = False,
+) -> list[str]:
+    """``CREATE TABLE`` (preceded by ``CREATE SCHEMA IF NOT EXISTS`` with ``create_schema`` and a schema).
+
+    ``primary_key`` is a composite key (flag the column instead for a single one); ``uniques`` are
+    ``(name or None, columns)``; ``checks`` are ``(name, sql)``. Unnamed constraints get stable names
+    (``ddl_constraint_name``).
+    """
+
+def ddl_create_index(
+    table: str,
+    name: str,
+    columns: _Columns,
+    *,
+    unique: bool = False,
+    dialect: _DialectName = "sqlite",
+    schema: str | None = None,
+    if_not_exists: bool = True,
+    condition: str | None = None,
+) -> list[str]:
+    """``CREATE [UNIQUE] INDEX``; ``"-col"`` is descending; ``condition`` makes a partial index (not MySQL).
+
+    ``IF NOT EXISTS`` is left out on MySQL 8, which lacks it.
+    """
+
+def ddl_drop_index(
+    table: str, name: str, *, dialect: _DialectName = "sqlite", schema: str | None = None, if_exists: bool = True
+) -> list[str]:
+    """``DROP INDEX`` (``... ON table`` on MySQL, where ``IF EXISTS`` is left out)."""
+
+def ddl_drop_table(
+    table: str,
+    *,
+    dialect: _DialectName = "sqlite",
+    schema: str | None = None,
+    if_exists: bool = True,
+    cascade: bool = False,
+) -> list[str]:
+    """``DROP TABLE``; ``cascade`` exists on PostgreSQL only."""
+
+def ddl_rename_table(old: str, new: str, *, dialect: _DialectName = "sqlite", schema: str | None = None) -> list[str]:
+    """Rename a table; it stays in its schema."""
+
+def ddl_add_column(
+    table: str, column: _ColumnSpec, *, dialect: _DialectName = "sqlite", schema: str | None = None
+) -> list[str]:
+    """``ALTER TABLE ... ADD COLUMN`` plus its UNIQUE / CHECK constraints (SQLite: no UNIQUE or PRIMARY KEY)."""
+
+def ddl_drop_column(table: str, name: str, *, dialect: _DialectName = "sqlite", schema: str | None = None) -> list[str]:
+    """``ALTER TABLE ... DROP COLUMN``."""
+
+def ddl_rename_column(
+    table: str, old: str, new: str, *, dialect: _DialectName = "sqlite", schema: str | None = None
+) -> list[str]:
+    """``ALTER TABLE ... RENAME COLUMN ... TO ...``."""
+
+def ddl_alter_column(
+    table: str, old: _ColumnSpec, new: _ColumnSpec, *, dialect: _DialectName = "sqlite", schema: str | None = None
+) -> list[str]:
+    """Change a column (same name) from ``old`` to ``new``: type, null, default, collation, unique, check.
+
+    Raises NotSupportedError on SQLite, where the table has to be rebuilt.
+    """
+
+def ddl_add_foreign_key(
+    table: str, fk: _ForeignKeySpec, *, dialect: _DialectName = "sqlite", schema: str | None = None
+) -> list[str]:
+    """``ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`` (NotSupportedError on SQLite)."""
+
+def ddl_drop_constraint(
+    table: str, name: str, *, kind: _ConstraintKind, dialect: _DialectName = "sqlite", schema: str | None = None
+) -> list[str]:
+    """Drop a named constraint of a kind (NotSupportedError on SQLite)."""
+
+def ddl_add_check(
+    table: str, name: str, sql: str, *, dialect: _DialectName = "sqlite", schema: str | None = None
+) -> list[str]:
+    """``ALTER TABLE ... ADD CONSTRAINT ... CHECK (sql)`` (NotSupportedError on SQLite)."""
+
+def ddl_add_unique(
+    table: str, name: str | None, columns: _Columns, *, dialect: _DialectName = "sqlite", schema: str | None = None
+) -> list[str]:
+    """``ALTER TABLE ... ADD CONSTRAINT ... UNIQUE (...)`` (NotSupportedError on SQLite)."""
+
+def ddl_column_type(generic: str, *, dialect: _DialectName = "sqlite") -> str:
+    """The SQL type of a generic type name: ``ddl_column_type("JSON", dialect="postgres") == "JSONB"``."""
+
+def ddl_constraint_name(
+    table: str,
+    columns: _Columns,
+    *,
+    kind: _ConstraintKind,
+    ref_table: str | None = None,
+    ref_columns: Sequence[str] = (),
+    dialect: _DialectName = "sqlite",
+) -> str:
+    """The name given to an unnamed constraint of a kind.
+
+    ``{table}_{cols}_uniq``, ``{table}_{col}_check`` or ``{table}_{cols}_fk_{ref}_{refcols}``, shortened with a
+    stable hash past the dialect's identifier limit.
+    """

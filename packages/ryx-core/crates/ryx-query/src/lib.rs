@@ -2,9 +2,11 @@
 //!
 //! Build a [`Query`] (or [`Insert`]), pick a dialect ([`postgres`], [`mysql`], [`mariadb`], [`sqlite`]) and
 //! compile it to a [`Compiled`] `{ sql, params }`. Every value is bound; identifiers are quoted.
+//! Schema statements live in [`ddl`]: [`compile_ddl`] turns a [`DdlStatement`] into SQL strings.
 
 pub mod ast;
 pub mod compiler;
+pub mod ddl;
 pub mod dialect;
 pub mod error;
 pub mod lookups;
@@ -20,6 +22,12 @@ pub use ast::{
 pub use compiler::{
     compile_bulk_update, compile_condition, compile_count, compile_delete, compile_exists,
     compile_expr, compile_insert, compile_insert_batches, compile_select, compile_update,
+};
+pub use ddl::{
+    compile_ddl, AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, ColumnDef, ColumnType,
+    ConstraintKind, CreateIndex, CreateTable, DdlStatement, DropColumn, DropConstraint,
+    DropForeignKey, DropIndex, DropTable, ForeignKey, IndexColumn, OnDelete, RenameColumn,
+    RenameTable,
 };
 pub use dialect::{dialect_by_name, mariadb, mysql, postgres, sqlite, Backend, Dialect, Features};
 pub use error::QueryError;

@@ -5,6 +5,7 @@ use super::common::{self, write_call, write_prefixed_pattern};
 use super::json_path::{child_keys, json_path, write_path_call, write_path_param};
 use super::{Dialect, Emit, Features, FuncSyntax, JsonTarget, TextRhs};
 use crate::ast::{Func, Lock, OnConflict, TableRef};
+use crate::ddl::{AutoIncrement, ColumnDef, ColumnType, ConstraintKind, TypeNames};
 use crate::error::Result;
 use crate::lookups::Transform;
 use crate::value::Value;
@@ -34,6 +35,42 @@ const MYSQL_FEATURES: Features = Features {
     supports_conflict_target: false,
     supports_transactional_ddl: false,
     has_native_json: true,
+    supports_alter_column: true,
+    supports_alter_constraints: true,
+    supports_index_if_exists: false,
+    drop_index_names_table: true,
+    index_schema_on_name: false,
+    supports_partial_indexes: false,
+    // CASCADE is parsed and ignored.
+    supports_drop_table_cascade: false,
+    supports_deferrable_constraints: false,
+    supports_fk_set_default: false,
+    // CREATE SCHEMA makes a database.
+    supports_create_schema: true,
+    supports_cross_schema_foreign_keys: true,
+    rename_table_needs_schema: true,
+    max_identifier_length: 64,
+};
+
+static TYPE_NAMES: TypeNames = TypeNames {
+    // tinyint(1).
+    boolean: "BOOLEAN",
+    small_int: "SMALLINT",
+    integer: "INTEGER",
+    big_int: "BIGINT",
+    float: "DOUBLE",
+    decimal: "DECIMAL",
+    varchar: "VARCHAR",
+    text: "LONGTEXT",
+    blob: "LONGBLOB",
+    date: "DATE",
+    time: "TIME(6)",
+    // UTC wall time: connections run with time_zone '+00:00'.
+    datetime: "DATETIME(6)",
+    naive_datetime: "DATETIME(6)",
+    duration: "BIGINT",
+    uuid: "CHAR(36)",
+    json: "JSON",
 };
 
 pub(crate) static MYSQL: MySql = MySql {
@@ -49,6 +86,7 @@ pub(crate) static MARIADB: MySql = MySql {
         supports_select_for_update_of: false,
         // MariaDB's JSON is LONGTEXT with JSON functions.
         has_native_json: false,
+        supports_index_if_exists: true,
         ..MYSQL_FEATURES
     },
 };
@@ -72,6 +110,46 @@ impl Dialect for MySql {
 
     fn quote_char(&self) -> char {
         '`'
+    }
+
+    fn ddl_type_names(&self) -> &TypeNames {
+        &TYPE_NAMES
+    }
+
+    fn ddl_auto_increment(&self) -> AutoIncrement {
+        AutoIncrement::Keyword("AUTO_INCREMENT")
+    }
+
+    fn ddl_table_options(&self) -> &'static str {
+        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+    }
+
+    fn ddl_default_in_parens(&self, ty: &ColumnType) -> bool {
+        // TEXT, BLOB and JSON columns take only expression defaults.
+        matches!(ty, ColumnType::Text | ColumnType::Blob | ColumnType::Json)
+    }
+
+    fn ddl_utc_offset_in_literals(&self) -> bool {
+        // MariaDB rejects offsets in datetime literals; the UTC wall time is what the engine stores.
+        false
+    }
+
+    fn ddl_drop_constraint_clause(&self, kind: ConstraintKind) -> &'static str {
+        match kind {
+            // MySQL 8.0.19+ and MariaDB drop a CHECK with DROP CONSTRAINT.
+            ConstraintKind::Check => "DROP CONSTRAINT",
+            ConstraintKind::Unique => "DROP INDEX",
+            ConstraintKind::ForeignKey => "DROP FOREIGN KEY",
+        }
+    }
+
+    fn ddl_alter_column(
+        &self,
+        table: &TableRef,
+        old: &ColumnDef,
+        new: &ColumnDef,
+    ) -> Result<Vec<String>> {
+        crate::ddl::alter_column_modify(self, table, old, new)
     }
 
     fn string_backslash_escapes(&self) -> bool {

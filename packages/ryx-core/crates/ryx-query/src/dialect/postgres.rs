@@ -1,6 +1,7 @@
 //! PostgreSQL: `$n` placeholders, `::text` casts for text lookups, `EXTRACT` transforms, jsonb functions.
 
 use super::{Dialect, Emit, Features, JsonTarget, PlaceholderStyle, TextRhs};
+use crate::ddl::TypeNames;
 use crate::error::{QueryError, Result};
 use crate::lookups::Transform;
 use crate::value::Value;
@@ -28,7 +29,41 @@ pub(crate) static POSTGRES: Postgres = Postgres {
         supports_conflict_target: true,
         supports_transactional_ddl: true,
         has_native_json: true,
+        supports_alter_column: true,
+        supports_alter_constraints: true,
+        supports_index_if_exists: true,
+        drop_index_names_table: false,
+        index_schema_on_name: false,
+        supports_partial_indexes: true,
+        supports_drop_table_cascade: true,
+        supports_deferrable_constraints: true,
+        supports_fk_set_default: true,
+        supports_create_schema: true,
+        supports_cross_schema_foreign_keys: true,
+        rename_table_needs_schema: false,
+        // NAMEDATALEN - 1.
+        max_identifier_length: 63,
     },
+};
+
+static TYPE_NAMES: TypeNames = TypeNames {
+    boolean: "BOOLEAN",
+    small_int: "SMALLINT",
+    integer: "INTEGER",
+    big_int: "BIGINT",
+    float: "DOUBLE PRECISION",
+    decimal: "NUMERIC",
+    varchar: "VARCHAR",
+    text: "TEXT",
+    blob: "BYTEA",
+    date: "DATE",
+    time: "TIME",
+    datetime: "TIMESTAMP WITH TIME ZONE",
+    naive_datetime: "TIMESTAMP",
+    // Microseconds, as on every backend (INTERVAL has months and days that a timedelta lacks).
+    duration: "BIGINT",
+    uuid: "UUID",
+    json: "JSONB",
 };
 
 /// Bind JSON text typed as jsonb.
@@ -61,6 +96,10 @@ impl Dialect for Postgres {
 
     fn placeholder_style(&self) -> PlaceholderStyle {
         PlaceholderStyle::Dollar
+    }
+
+    fn ddl_type_names(&self) -> &TypeNames {
+        &TYPE_NAMES
     }
 
     fn dollar_quoting(&self) -> bool {

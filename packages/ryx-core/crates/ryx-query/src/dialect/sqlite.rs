@@ -5,6 +5,7 @@ use super::common::{self, write_like_match, write_prefixed_pattern};
 use super::json_path::{child_keys, write_key_sqlite, write_path_call};
 use super::{Dialect, Emit, Features, FuncSyntax, JsonTarget, MatchKind, TextRhs};
 use crate::ast::Func;
+use crate::ddl::{AutoIncrement, TypeNames};
 use crate::error::Result;
 use crate::lookups::Transform;
 use crate::value::Value;
@@ -36,7 +37,43 @@ pub(crate) static SQLITE: Sqlite = Sqlite {
         supports_conflict_target: true,
         supports_transactional_ddl: true,
         has_native_json: false,
+        // ALTER TABLE only renames, adds and drops columns; other changes rebuild the table.
+        supports_alter_column: false,
+        supports_alter_constraints: false,
+        supports_index_if_exists: true,
+        drop_index_names_table: false,
+        index_schema_on_name: true,
+        supports_partial_indexes: true,
+        supports_drop_table_cascade: false,
+        supports_deferrable_constraints: true,
+        supports_fk_set_default: true,
+        // A schema is an attached database file.
+        supports_create_schema: false,
+        supports_cross_schema_foreign_keys: false,
+        rename_table_needs_schema: false,
+        // No limit.
+        max_identifier_length: usize::MAX,
     },
+};
+
+static TYPE_NAMES: TypeNames = TypeNames {
+    boolean: "BOOLEAN",
+    small_int: "SMALLINT",
+    integer: "INTEGER",
+    big_int: "BIGINT",
+    float: "REAL",
+    decimal: "DECIMAL",
+    varchar: "VARCHAR",
+    text: "TEXT",
+    blob: "BLOB",
+    date: "DATE",
+    time: "TIME",
+    datetime: "DATETIME",
+    naive_datetime: "DATETIME",
+    duration: "BIGINT",
+    uuid: "CHAR(36)",
+    // TEXT affinity: a declared JSON type would get NUMERIC affinity and turn '1.0' into 1.
+    json: "TEXT",
 };
 
 /// Write the right-hand side of a text test (bound when known).
@@ -61,6 +98,14 @@ impl Dialect for Sqlite {
 
     fn features(&self) -> &Features {
         &self.features
+    }
+
+    fn ddl_type_names(&self) -> &TypeNames {
+        &TYPE_NAMES
+    }
+
+    fn ddl_auto_increment(&self) -> AutoIncrement {
+        AutoIncrement::RowidAlias
     }
 
     fn write_text_match(

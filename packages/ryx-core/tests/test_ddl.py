@@ -278,8 +278,7 @@ async def test_foreign_key_actions_are_enforced(db: Backend, dialect: str, table
     with pytest.raises(ryx_core.ForeignKeyViolation):
         await ryx_core.execute(ins, [a, 999_999, None])
     delete = f"DELETE FROM {q(db, parent)} WHERE id = ?"
-    # SQLite reports RESTRICT as SQLITE_CONSTRAINT_TRIGGER (see the xfail test below).
-    with pytest.raises(ryx_core.IntegrityError if db.name == "sqlite" else ryx_core.ForeignKeyViolation):
+    with pytest.raises(ryx_core.ForeignKeyViolation):
         await ryx_core.execute(delete, [c])  # RESTRICT
     await ryx_core.execute(delete, [b])  # SET NULL
     assert await ryx_core.fetch_all(
@@ -293,12 +292,7 @@ def child_name() -> str:
     return ddl.unique_name("fk")
 
 
-@pytest.mark.backend("sqlite", reason="SQLite's extended code for a RESTRICT action")
-@pytest.mark.xfail(
-    strict=True,
-    reason="ryx-engine maps SQLite's SQLITE_CONSTRAINT_TRIGGER (1811), raised by ON DELETE RESTRICT with the "
-    "message 'FOREIGN KEY constraint failed', to IntegrityError instead of ForeignKeyViolation",
-)
+@pytest.mark.backend("sqlite", reason="SQLite reports RESTRICT as SQLITE_CONSTRAINT_TRIGGER (1811), not 787")
 async def test_sqlite_restrict_raises_foreign_key_violation(db: Backend, dialect: str, tables: Tables) -> None:
     parent = await make_table(tables, dialect, [auto_pk()])
     fk = {"columns": ["pid"], "ref_table": parent, "ref_columns": ["id"], "on_delete": "RESTRICT"}

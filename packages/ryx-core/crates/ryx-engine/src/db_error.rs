@@ -154,7 +154,7 @@ fn mysql_fk_table(message: &str) -> Option<String> {
 fn sqlite(err: &SqliteError) -> Error {
     let message = err.message().to_owned();
     let code: i32 = err.code().and_then(|c| c.parse().ok()).unwrap_or(1);
-    let kind = sqlite_kind(code);
+    let kind = sqlite_kind_of(code, &message);
     let (constraint, table) = match kind {
         DbErrorKind::UniqueViolation => {
             let cols = sqlite_detail(&message, "constraint failed: ");
@@ -177,6 +177,15 @@ fn sqlite(err: &SqliteError) -> Error {
         table,
         message,
     }
+}
+
+/// Classify an SQLite error: `ON DELETE RESTRICT` reports SQLITE_CONSTRAINT_TRIGGER (1811) with the
+/// foreign-key message, which is a foreign-key violation like 787.
+fn sqlite_kind_of(code: i32, message: &str) -> DbErrorKind {
+    if code == 1811 && message.contains("FOREIGN KEY constraint failed") {
+        return DbErrorKind::ForeignKeyViolation;
+    }
+    sqlite_kind(code)
 }
 
 /// Classify an SQLite extended result code.
@@ -282,6 +291,14 @@ mod tests {
         assert_eq!(sqlite_kind(2067), DbErrorKind::UniqueViolation);
         assert_eq!(sqlite_kind(1555), DbErrorKind::UniqueViolation);
         assert_eq!(sqlite_kind(787), DbErrorKind::ForeignKeyViolation);
+        assert_eq!(
+            sqlite_kind_of(1811, "FOREIGN KEY constraint failed"),
+            DbErrorKind::ForeignKeyViolation
+        );
+        assert_eq!(
+            sqlite_kind_of(1811, "raised by a trigger"),
+            DbErrorKind::Integrity
+        );
         assert_eq!(sqlite_kind(1299), DbErrorKind::NotNullViolation);
         assert_eq!(sqlite_kind(275), DbErrorKind::CheckViolation);
         assert_eq!(sqlite_kind(5), DbErrorKind::Operational);

@@ -12,6 +12,8 @@ pub enum RyxErr {
     Engine(EngineError),
     Query(QueryError),
     Py(PyErr),
+    /// An exception of a Ryx class, built only when handed to Python (so tokio threads never attach).
+    Raise(Kind, String),
 }
 
 impl From<EngineError> for RyxErr {
@@ -36,6 +38,7 @@ impl From<RyxErr> for PyErr {
     fn from(e: RyxErr) -> PyErr {
         match e {
             RyxErr::Py(e) => e,
+            RyxErr::Raise(kind, message) => new_err(kind, message),
             RyxErr::Query(e) => query_error(e),
             RyxErr::Engine(e) => engine_error(e),
         }

@@ -21,6 +21,7 @@ use pyo3::prelude::*;
 fn _ryx_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     exceptions::register(m)?;
+    runtime::register(m)?;
 
     m.add_function(wrap_pyfunction!(py_pool::setup, m)?)?;
     m.add_function(wrap_pyfunction!(py_pool::setup_sync, m)?)?;

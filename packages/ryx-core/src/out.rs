@@ -83,11 +83,7 @@ pub fn parse_hints(hints: Option<&Bound<'_, PyAny>>) -> PyResult<Hints> {
             let (column, name): (String, String) = item.extract()?;
             named.push((column, hint(&name)?));
         }
-        let _ = named;
-        return Err(new_err(
-            Kind::QueryError,
-            "hints by column name are not supported yet; pass them by position",
-        ));
+        return Ok(Hints::named(named));
     }
     if hints.is_instance_of::<PyString>() {
         return Err(new_err(

@@ -13,6 +13,7 @@ use ryx_query::{Compiled, Value};
 use tokio::sync::{mpsc, Mutex};
 
 use crate::convert::to_py::{rows_to_py, value_to_py};
+use crate::convert::to_value::write_value;
 use crate::errors::RyxErr;
 use crate::exceptions::{new_err, Kind};
 use crate::out::{parse_hints, RowOut, RowsOut};
@@ -71,6 +72,18 @@ pub fn gather(
     })
 }
 
+fn non_negative(what: &str, n: Option<i64>) -> PyResult<Option<u64>> {
+    n.map(|n| {
+        u64::try_from(n).map_err(|_| {
+            new_err(
+                Kind::QueryError,
+                format!("{what} must be a number >= 0 (or None), got {n}"),
+            )
+        })
+    })
+    .transpose()
+}
+
 fn dialect(name: &str) -> PyResult<&'static dyn Dialect> {
     dialect_by_name(name).ok_or_else(|| {
         new_err(
@@ -99,7 +112,11 @@ pub fn assignments(values: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Expr)>> {
     let mut out = Vec::new();
     for item in mapping.items()?.iter() {
         let (col, value): (String, Bound<'_, PyAny>) = item.extract()?;
-        out.push((col, to_expr(&value, true)?));
+        let expr = match value.cast::<PyExpr>() {
+            Ok(e) => e.get().expr.clone(),
+            Err(_) => Expr::Value(write_value(&value)?),
+        };
+        out.push((col, expr));
     }
     Ok(out)
 }
@@ -166,8 +183,11 @@ impl PyQuery {
         as_tuples: bool,
         hints: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<impl Future<Output = Result<RowOut, RyxErr>> + Send + 'static> {
-        // Two rows are enough to know that there is more than one.
-        let q = self.with(|q| q.limit(Some(2)));
+        // Two rows are enough to know that there is more than one (a smaller slice stays smaller).
+        let q = self.with(|q| {
+            let limit = q.limit.map_or(2, |l| l.min(2));
+            q.limit(Some(limit))
+        });
         let p = q.plan(alias, tx, ryx_query::compile_select)?;
         let hints = parse_hints(hints)?;
         let table = self.query.table.name.clone();
@@ -176,15 +196,15 @@ impl PyQuery {
                 executor::fetch_all(&p.r.target, &p.compiled.sql, p.compiled.params, &hints)
                     .await?;
             match rows.len() {
-                0 => Err(RyxErr::Py(new_err(
+                0 => Err(RyxErr::Raise(
                     Kind::DoesNotExist,
                     format!("no row of table '{table}' matches the query"),
-                ))),
+                )),
                 1 => Ok(RowOut { columns, row: rows.pop(), as_tuples }),
-                _ => Err(RyxErr::Py(new_err(
+                _ => Err(RyxErr::Raise(
                     Kind::MultipleObjectsReturned,
                     format!("more than one row of table '{table}' matches the query; expected exactly one"),
-                ))),
+                )),
             }
         })
     }
@@ -444,12 +464,14 @@ impl PyQuery {
         })
     }
 
-    fn limit(&self, n: Option<u64>) -> Self {
-        self.with(|q| q.limit(n))
+    fn limit(&self, n: Option<i64>) -> PyResult<Self> {
+        let n = non_negative("limit", n)?;
+        Ok(self.with(|q| q.limit(n)))
     }
 
-    fn offset(&self, n: Option<u64>) -> Self {
-        self.with(|q| q.offset(n))
+    fn offset(&self, n: Option<i64>) -> PyResult<Self> {
+        let n = non_negative("offset", n)?;
+        Ok(self.with(|q| q.offset(n)))
     }
 
     #[pyo3(signature = (on=true))]

@@ -10,7 +10,7 @@ use ryx_query::ast::{Expr, Insert, OnConflict, TableRef};
 use ryx_query::{Compiled, Value};
 
 use crate::convert::to_py::value_to_py;
-use crate::convert::to_value::to_value;
+use crate::convert::to_value::{to_value, write_value};
 use crate::errors::RyxErr;
 use crate::exceptions::{new_err, Kind};
 use crate::py_tx::PyTransaction;
@@ -73,7 +73,7 @@ fn insert_fut(
     let mut given = Vec::new();
     for item in mapping.items()?.iter() {
         let (col, value): (String, Bound<'_, PyAny>) = item.extract()?;
-        let v = to_value(&value)?;
+        let v = write_value(&value)?;
         given.push((col.clone(), v.clone()));
         columns.push(col);
         row.push(Expr::Value(v));
@@ -209,7 +209,7 @@ fn bulk_insert_fut(
         let row = row?;
         let mut out = Vec::with_capacity(columns.len());
         for v in row.try_iter()? {
-            out.push(Expr::Value(to_value(&v?)?));
+            out.push(Expr::Value(write_value(&v?)?));
         }
         if out.len() != columns.len() {
             return Err(new_err(
@@ -384,7 +384,7 @@ fn bulk_update_fut(
             })?;
         let vals = values
             .try_iter()?
-            .map(|v| to_value(&v?))
+            .map(|v| write_value(&v?))
             .collect::<PyResult<Vec<_>>>()?;
         if vals.len() != columns.len() {
             return Err(new_err(

@@ -1,38 +1,126 @@
 //! The two bridges between Python and the tokio runtime: one for awaitables, one for blocking calls.
 //!
-//! Every database operation is spawned as its own tokio task. The Python awaitable only waits for that
-//! task, so cancelling the awaitable never drops a future in the middle of the wire protocol: the task
-//! finishes (or its transaction rolls back) and the connection goes back to the pool clean.
+//! Every database operation is spawned as its own tokio task. The Python awaitable is a plain asyncio
+//! future that the task completes, so cancelling it never drops a Rust future in the middle of the wire
+//! protocol: the task finishes (or its transaction rolls back) and the connection goes back to the pool
+//! clean. Results are turned into Python objects on tokio's blocking pool, then handed to the event loop
+//! with `call_soon_threadsafe`. At interpreter exit no completion touches Python any more (see `shutdown`).
 
 use std::future::Future;
-use std::time::Duration;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::IntoPyObjectExt;
 use tokio::runtime::Runtime;
 
 use crate::errors::RyxErr;
 use crate::exceptions::{new_err, Kind};
+
+/// Set once the interpreter starts shutting down: completions are then dropped instead of delivered.
+static FINALIZING: AtomicBool = AtomicBool::new(false);
+/// Completions currently attached to the interpreter (delivering a result).
+static DELIVERING: AtomicUsize = AtomicUsize::new(0);
+static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static DELIVER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The process-wide tokio runtime (shared with pyo3-async-runtimes).
 pub fn runtime() -> &'static Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
 }
 
-/// Run `fut` on the runtime and return a Python awaitable for its result.
+/// Complete `future` with `value` (or raise it) unless it was cancelled meanwhile.
+#[pyfunction]
+fn _deliver(future: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, is_error: bool) -> PyResult<()> {
+    if future.call_method0("done")?.is_truthy()? {
+        return Ok(());
+    }
+    if is_error {
+        future.call_method1("set_exception", (value,))?;
+    } else {
+        future.call_method1("set_result", (value,))?;
+    }
+    Ok(())
+}
+
+/// Stop delivering results to Python and wait (briefly, GIL released) for deliveries in progress.
+/// Registered with `atexit`, which runs before the interpreter tears its threads down.
+#[pyfunction]
+fn _shutdown(py: Python<'_>) {
+    FINALIZING.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while DELIVERING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+/// Register the helpers and the exit hook on the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let deliver = wrap_pyfunction!(_deliver, m)?;
+    m.add_function(deliver.clone())?;
+    let _ = DELIVER.set(py, deliver.into_any().unbind());
+    let shutdown = wrap_pyfunction!(_shutdown, m)?;
+    m.add_function(shutdown.clone())?;
+    py.import("atexit")?.call_method1("register", (shutdown,))?;
+    Ok(())
+}
+
+/// Run `fut` on the runtime and return an asyncio future for its result.
 ///
-/// The result is converted to Python objects by pyo3-async-runtimes while attached, off the tokio workers.
+/// # Errors
+/// `RuntimeError` when called with no running event loop (use the `_sync` variant there).
 pub fn awaitable<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = Result<T, RyxErr>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    let handle = runtime().spawn(fut);
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        match handle.await {
-            Ok(result) => result.map_err(PyErr::from),
-            Err(join) => Err(panicked(&join)),
-        }
-    })
+    let event_loop = GET_RUNNING_LOOP
+        .import(py, "asyncio", "get_running_loop")?
+        .call0()?;
+    let future = event_loop.call_method0("create_future")?;
+    let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
+    let rt = runtime();
+    rt.spawn(async move {
+        // A panic must still complete the Python future, or its awaiter would wait forever.
+        let result = match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(result) => result,
+            Err(_) => Err(RyxErr::Raise(Kind::RyxError, PANIC_MESSAGE.to_owned())),
+        };
+        // Building Python objects can take a while for big results: do it off the async workers.
+        let _ = tokio::task::spawn_blocking(move || deliver(&loop_ref, &future_ref, result)).await;
+    });
+    Ok(future)
+}
+
+fn deliver<T>(event_loop: &Py<PyAny>, future: &Py<PyAny>, result: Result<T, RyxErr>)
+where
+    T: for<'a> IntoPyObject<'a>,
+{
+    DELIVERING.fetch_add(1, Ordering::SeqCst);
+    if !FINALIZING.load(Ordering::SeqCst) {
+        Python::attach(|py| {
+            let outcome = result.map_err(PyErr::from).and_then(|v| v.into_py_any(py));
+            let (value, is_error) = match outcome {
+                Ok(v) => (v, false),
+                Err(e) => (e.into_value(py).into_any(), true),
+            };
+            if let Some(deliver) = DELIVER.get(py) {
+                // A closed loop (asyncio.run already returned) has nobody left to tell.
+                let _ = event_loop.call_method1(
+                    py,
+                    "call_soon_threadsafe",
+                    (deliver, future, value, is_error),
+                );
+            }
+        });
+    }
+    DELIVERING.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Run `fut` on the runtime and block this thread until it finishes, with the GIL released.
@@ -64,9 +152,9 @@ where
     })
 }
 
+const PANIC_MESSAGE: &str =
+    "internal error in the Ryx engine (a panic); please report it with the query that caused it";
+
 fn panicked(join: &tokio::task::JoinError) -> PyErr {
-    new_err(
-        Kind::RyxError,
-        format!("internal error in the Ryx engine ({join}); please report it with the query that caused it"),
-    )
+    new_err(Kind::RyxError, format!("{PANIC_MESSAGE}: {join}"))
 }

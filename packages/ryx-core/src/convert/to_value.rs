@@ -205,6 +205,15 @@ pub fn json_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     Ok(Value::Json(text.cast::<PyString>()?.to_str()?.to_owned()))
 }
 
+/// Convert a value written into a column (INSERT/UPDATE): a list or tuple there is a JSON document,
+/// since an IN-list has no meaning outside a filter.
+pub fn write_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        return json_value(obj);
+    }
+    to_value(obj)
+}
+
 /// Convert a Python sequence of parameters.
 pub fn to_values(params: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
     if params.is_none() {

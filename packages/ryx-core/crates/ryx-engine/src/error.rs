@@ -186,8 +186,8 @@ fn not_initialized_message(alias: Option<&str>, known: &[String]) -> String {
              call `ryx.setup()` first"
         ),
         (Some(alias), false) => format!(
-            "database alias '{alias}' is not configured (or its pool was closed); configured \
-             aliases: {}",
+            "database alias '{alias}' is not configured (or its pool was closed); use one of the \
+             configured aliases ({}) or add it to `ryx.setup()`",
             known.join(", ")
         ),
     }

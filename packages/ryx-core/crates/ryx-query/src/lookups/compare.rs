@@ -160,11 +160,14 @@ pub(super) fn expect_bool(rhs: &Expr) -> Result<bool> {
         Expr::Value(Value::Bool(b)) => Ok(*b),
         Expr::Value(v) => Err(QueryError::value(
             "isnull",
-            format!("isnull needs True or False, got a {}", v.type_name()),
+            format!(
+                "isnull needs a bool (True or False), got a {}",
+                v.type_name()
+            ),
         )),
         _ => Err(QueryError::value(
             "isnull",
-            "isnull needs True or False, not an expression",
+            "isnull needs a bool (True or False), not an expression",
         )),
     }
 }

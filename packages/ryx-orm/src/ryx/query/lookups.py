@@ -1,0 +1,536 @@
+"""Strict parsing of ``field__transform__lookup`` paths against a model's fields, compiled to `ryx_core.Cond`."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ryx._core import core
+from ryx.exceptions import FieldError, QueryError, RyxError
+from ryx.query.expressions import Expression
+from ryx.query.q import Q
+
+#: Lookups valid after a date/time transform (whose result is a number, a date or a time).
+TRANSFORM_LOOKUPS = frozenset({"exact", "gt", "gte", "lt", "lte", "in", "range", "isnull"})
+#: Lookups valid on a JSON key path (``data__a__b__gte``).
+KEY_LOOKUPS = frozenset(
+    {
+        "exact", "iexact", "gt", "gte", "lt", "lte", "in", "range", "isnull",
+        "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "regex", "iregex",
+        "has_key", "has_keys", "has_any_keys", "has_any", "has_all", "contained_by",
+    }
+)  # fmt: skip
+#: Lookups on a whole JSON document.
+JSON_DOCUMENT_LOOKUPS = frozenset(
+    {"exact", "isnull", "contains", "contained_by", "has_key", "has_keys", "has_any_keys", "has_any", "has_all"}
+)
+#: Spec names of lookups the engine spells differently.
+LOOKUP_ALIASES = {"has_any": "has_any_keys", "has_all": "has_keys"}
+#: Transforms allowed after ``__date`` (the others end a path).
+_DATE_PARTS = frozenset(
+    {"year", "month", "day", "week", "week_day", "iso_week_day", "iso_year", "quarter", "dow", "iso_week", "iso_dow"}
+)
+_TRANSFORM_HINTS = {"date": "date", "time": "time"}
+#: Lookups whose value is a pattern (text), not a value of the field's type.
+_PATTERN_LOOKUPS = frozenset(
+    {"contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "regex", "iregex", "iexact"}
+)
+_LIST_LOOKUPS = frozenset({"in", "range", "has_keys", "has_any_keys"})
+_BUILTIN = frozenset(core.list_lookups())
+
+
+def builtin_lookups() -> frozenset[str]:
+    """Return the engine's built-in lookup names."""
+    return _BUILTIN
+
+
+def custom_lookups() -> frozenset[str]:
+    """Return the lookups registered with `ryx.register_lookup` (valid on every field)."""
+    return frozenset(core.available_lookups()) - _BUILTIN
+
+
+def is_custom(lookup: str) -> bool:
+    """Return True for a lookup registered with `ryx.register_lookup`."""
+    return lookup not in _BUILTIN and lookup in core.available_lookups()
+
+
+def _names(items: Iterable[str]) -> str:
+    """Return a sorted, comma-separated list."""
+    return ", ".join(sorted(items)) or "(none)"
+
+
+# --------------------------------------------------------------------------------------- model description
+
+
+class FieldInfo:
+    """What path parsing needs to know about one field, computed once."""
+
+    __slots__ = (
+        "column",
+        "field",
+        "json",
+        "lookups",
+        "name",
+        "null",
+        "pk_names",
+        "relation",
+        "stores_json",
+        "transforms",
+    )
+
+    def __init__(self, fld: Any, table: str) -> None:
+        """Describe ``fld`` of a model stored in ``table``."""
+        self.field = fld
+        self.name: str = fld.name
+        column = getattr(fld, "column", None)
+        self.column = core.Expr.col(column, table) if column and not getattr(fld, "many_to_many", False) else None
+        self.relation = bool(
+            getattr(fld, "is_relation", False)
+            or getattr(fld, "many_to_many", False)
+            or getattr(fld, "related_model", None) is not None
+        )
+        self.json = bool(getattr(fld, "allows_key_paths", False))
+        self.stores_json = getattr(fld, "decode_hint", None) == "json"
+        self.null = bool(getattr(fld, "null", False))
+        declared = getattr(fld, "builtin_lookups", None) or getattr(fld, "SUPPORTED_LOOKUPS", None)
+        self.lookups: frozenset[str] = frozenset(declared) if declared else _BUILTIN
+        self.transforms: frozenset[str] = frozenset(getattr(fld, "transforms", ()) or ())
+        self.pk_names: frozenset[str] = _target_pk_names(fld) if self.relation else frozenset()
+
+    def allows(self, lookup: str) -> bool:
+        """Return True if ``field__<lookup>`` is valid (custom lookups are valid on every field)."""
+        return lookup in self.lookups or is_custom(lookup)
+
+
+class ModelInfo:
+    """What queries need to know about a model, computed once per model class."""
+
+    def __init__(self, model: type[Any]) -> None:
+        """Read ``model._meta``."""
+        meta = model._meta
+        self.model = model
+        self.name: str = model.__name__
+        self.table: str = meta.table_name
+        self.schema: str | None = getattr(meta, "schema", None) or None
+        self.fields: tuple[Any, ...] = tuple(meta.concrete_fields)
+        self.attnames: tuple[str, ...] = tuple(f.attname for f in self.fields)
+        self.columns: tuple[core.Expr, ...] = tuple(core.Expr.col(f.column, self.table) for f in self.fields)
+        self.hints: list[Any] = [getattr(f, "decode_hint", None) for f in self.fields]
+        self.pk_field: Any = meta.pk_field
+        if self.pk_field is None:
+            raise QueryError(f"{self.name} has no primary key")
+        self.pk_column: str = self.pk_field.column
+        self.pk_expr = core.Expr.col(self.pk_column, self.table)
+        self.ordering: tuple[str, ...] = tuple(getattr(meta, "ordering", None) or ())
+        self.base = core.Query(self.table, schema=self.schema)
+        self.select = self.base.select(*self.columns)
+        self.order_cache: Any = None  # Meta.ordering compiled by the compiler, on first use
+        self._by_column = {f.column: f for f in self.fields}
+        self._infos: dict[str, FieldInfo] = {}
+
+    def get_field(self, name: str) -> Any:
+        """Return the field called ``name`` (name, attname or ``pk``), or raise `FieldError` listing the choices."""
+        try:
+            fld = self.model._meta.get_field(name)
+        except (FieldError, KeyError, LookupError, TypeError):
+            fld = None
+        if fld is None:
+            raise FieldError(
+                f"Cannot resolve keyword {name!r} into a field of {self.name}. Choices are: {self.choices()}"
+            )
+        return fld
+
+    def field_info(self, name: str) -> FieldInfo:
+        """Return the `FieldInfo` of the field called ``name`` (FieldError listing the choices otherwise)."""
+        info = self._infos.get(name)
+        if info is None:
+            info = self._infos[name] = FieldInfo(self.get_field(name), self.table)
+        return info
+
+    def field_by_column(self, column: str) -> Any:
+        """Return the field stored in ``column``, or None."""
+        return self._by_column.get(column)
+
+    def choices(self, extra: Iterable[str] = ()) -> str:
+        """Return the names a path may start with."""
+        names = {"pk", *extra}
+        for f in self.fields:
+            names.add(f.name)
+            names.add(f.attname)
+        return _names(names)
+
+
+_infos: weakref.WeakKeyDictionary[type[Any], ModelInfo] = weakref.WeakKeyDictionary()
+
+
+def model_info(model: type[Any]) -> ModelInfo:
+    """Return the cached `ModelInfo` of ``model``."""
+    info = _infos.get(model)
+    if info is None:
+        info = _infos[model] = ModelInfo(model)
+    return info
+
+
+# -------------------------------------------------------------------------------------------- resolution
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """A named expression added by `annotate()`, compiled once."""
+
+    name: str
+    expression: Expression
+    expr: core.Expr
+    hint: str | None
+    aggregate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A compiled reference: the expression, its decode hint, and the field when it is a plain column."""
+
+    expr: core.Expr
+    hint: str | None
+    aggregate: bool = False
+    field: Any = None
+
+
+@dataclass(slots=True)
+class _Lhs:
+    """The left-hand side of a condition while its path is parsed."""
+
+    expr: core.Expr
+    info: FieldInfo | None  # None for an annotation
+    kind: str  # "column", "transform", "key", "annotation"
+    transforms: list[str] = field(default_factory=list)
+
+
+class Scope:
+    """Resolve names of one model (and the QuerySet's annotations) to engine expressions and conditions."""
+
+    __slots__ = ("annotations", "info")
+
+    def __init__(self, info: ModelInfo, annotations: Mapping[str, Annotation] | None = None) -> None:
+        """Resolve against ``info`` and ``annotations``."""
+        self.info = info
+        self.annotations: Mapping[str, Annotation] = annotations or {}
+
+    # ------------------------------------------------------------------------------------------- helpers
+
+    def _head(self, name: str, path: str) -> FieldInfo:
+        """Return the field a path starts with."""
+        try:
+            return self.info.field_info(name)
+        except FieldError:
+            where = "" if path == name else f" (in {path!r})"
+            raise FieldError(
+                f"Cannot resolve keyword {name!r} into a field of {self.info.name}{where}. "
+                f"Choices are: {self.info.choices(self.annotations)}"
+            ) from None
+
+    def _relation_error(self, fi: FieldInfo, path: str, part: str) -> FieldError:
+        """Return the error for a path that crosses a relation."""
+        attname = getattr(fi.field, "attname", None) or fi.name
+        return FieldError(
+            f"{path!r} follows the relation {self.info.name}.{fi.name} to {part!r}: lookups across models are not "
+            f"supported by this query yet. Filter on the key ({fi.name}=obj, {attname}=1, {fi.name}__in=[...]) "
+            f"or query the related model first."
+        )
+
+    def _dotted(self, path: str) -> Any:
+        """Return the field for ``"table.column"`` on this model's table, or raise."""
+        table, _, column = path.partition(".")
+        fld = self.info.field_by_column(column) if table == self.info.table else None
+        if fld is None:
+            raise FieldError(
+                f"Cannot resolve {path!r}: this query selects from {self.info.table!r} only, whose columns are "
+                f"{_names(f.column for f in self.info.fields)}"
+            )
+        return fld
+
+    @staticmethod
+    def _split(path: str) -> list[str]:
+        """Split a path on ``__``, refusing empty parts."""
+        parts = path.split("__")
+        if "" in parts:
+            raise FieldError(f"malformed path {path!r}: an empty part between '__'")
+        return parts
+
+    def _walk(self, fi: FieldInfo, rest: list[str], path: str, *, final_lookup: bool) -> _Lhs:
+        """Consume the transforms (or the JSON keys) after a field; with ``final_lookup`` leave a last part alone."""
+        if fi.column is None:
+            raise self._relation_error(fi, path, rest[0] if rest else fi.name)
+        if fi.relation and rest and rest[0] in fi.pk_names:
+            rest = rest[1:]  # author__pk / author__id: the key column itself, no join needed
+        lhs = _Lhs(fi.column, fi, "column")
+        if not rest:
+            return lhs
+        if fi.json:
+            keys = rest[1:] if len(rest) >= 2 and rest[0] in ("key", "key_text") else rest
+            lhs.expr = lhs.expr.key(*keys)
+            lhs.kind = "key"
+            return lhs
+        for i, part in enumerate(rest):
+            previous = lhs.transforms[-1] if lhs.transforms else None
+            allowed = fi.transforms if previous is None else (_DATE_PARTS if previous == "date" else frozenset())
+            if part in allowed:
+                lhs.expr = lhs.expr.transform(part)
+                lhs.kind = "transform"
+                lhs.transforms.append(part)
+                continue
+            if final_lookup and i == len(rest) - 1:
+                break
+            if fi.relation and previous is None and not fi.allows(part):
+                raise self._relation_error(fi, path, part)
+            raise self._unknown(fi, part, path, previous, final_lookup=final_lookup)
+        return lhs
+
+    def _unknown(self, fi: FieldInfo, part: str, path: str, previous: str | None, *, final_lookup: bool) -> FieldError:
+        """Return the error for a part that is neither a transform nor a lookup of the field."""
+        custom = custom_lookups()
+        if previous is not None:
+            if final_lookup and part in TRANSFORM_LOOKUPS | custom:
+                return FieldError(f"{path!r}: the lookup {part!r} must come last")
+            after = _DATE_PARTS if previous == "date" else frozenset()
+            return FieldError(
+                f"Unsupported lookup {part!r} after the transform {previous!r} in {path!r}. "
+                f"Valid lookups: {_names(TRANSFORM_LOOKUPS | custom)}"
+                + (f"; valid transforms: {_names(after)}" if after else "")
+            )
+        lookups = fi.lookups | custom
+        if final_lookup and part in lookups:
+            return FieldError(f"{path!r}: the lookup {part!r} must come last")
+        where = f"{self.info.name}.{fi.name} ({type(fi.field).__name__})"
+        return FieldError(
+            f"Unsupported lookup {part!r} for {where} in {path!r}. Valid lookups: {_names(lookups)}"
+            + (f"; valid transforms: {_names(fi.transforms)}" if fi.transforms else "")
+        )
+
+    # --------------------------------------------------------------------------------- references (F, order)
+
+    def reference(self, path: str) -> Ref:
+        """Resolve ``field``, ``pk``, ``table.col``, an annotation, ``field__transform`` or a JSON key path."""
+        if "." in path and "__" not in path:
+            fld = self._dotted(path)
+            return Ref(core.Expr.col(fld.column, self.info.table), getattr(fld, "decode_hint", None), field=fld)
+        parts = self._split(path)
+        head, rest = parts[0], parts[1:]
+        ann = self.annotations.get(head)
+        if ann is not None:
+            if rest:
+                raise FieldError(f"{path!r}: the annotation {head!r} takes no transform or key")
+            return Ref(ann.expr, ann.hint, ann.aggregate)
+        fi = self._head(head, path)
+        lhs = self._walk(fi, rest, path, final_lookup=False)
+        if lhs.kind == "column":
+            return Ref(lhs.expr, getattr(fi.field, "decode_hint", None), field=fi.field)
+        if lhs.kind == "transform":
+            return Ref(lhs.expr, _TRANSFORM_HINTS.get(lhs.transforms[-1], "int"))
+        return Ref(lhs.expr, None)
+
+    # ----------------------------------------------------------------------------------------- conditions
+
+    def condition(self, key: str, value: Any, *, negated: bool = False) -> tuple[core.Cond, bool]:
+        """Compile ``key=value`` (``field__transform__lookup``) to a condition; also say if it is an aggregate.
+
+        With ``negated`` (inside exclude() or ~Q) a nullable column also gets ``IS NOT NULL``, so that
+        ``exclude(x=1)`` keeps the rows where x is NULL, as in Django.
+        """
+        if not isinstance(key, str) or not key:
+            raise FieldError(f"a filter keyword must be a non-empty str, not {key!r}")
+        if "." in key and "__" not in key:
+            return self.condition(self._dotted(key).attname, value, negated=negated)
+        parts = self._split(key)
+        head, rest = parts[0], parts[1:]
+        ann = self.annotations.get(head)
+        if ann is not None:
+            lookup = rest[0] if rest else "exact"
+            if len(rest) > 1 or (lookup not in _BUILTIN and not is_custom(lookup)):
+                raise FieldError(
+                    f"Unsupported lookup {'__'.join(rest)!r} on the annotation {head!r}. "
+                    f"Valid lookups: {_names(_BUILTIN | custom_lookups())}"
+                )
+            lhs = _Lhs(ann.expr, None, "annotation")
+            return self._leaf(lhs, lookup, value, key, negated), ann.aggregate
+        fi = self._head(head, key)
+        if fi.relation:
+            if rest and rest[0] in fi.pk_names:
+                rest = rest[1:]
+            if rest and (len(rest) > 1 or not fi.allows(rest[0])):
+                raise self._relation_error(fi, key, rest[0])
+        if fi.json and rest:
+            lhs, lookup = self._json_condition(fi, rest)
+        else:
+            lhs = self._walk(fi, rest, key, final_lookup=True)
+            remaining = rest[len(lhs.transforms) :]
+            lookup = remaining[0] if remaining else "exact"
+            valid = (lookup in TRANSFORM_LOOKUPS or is_custom(lookup)) if lhs.transforms else fi.allows(lookup)
+            if len(remaining) > 1 or not valid:
+                previous = lhs.transforms[-1] if lhs.transforms else None
+                raise self._unknown(fi, remaining[0], key, previous, final_lookup=True)
+        return self._leaf(lhs, lookup, value, key, negated), False
+
+    def _json_condition(self, fi: FieldInfo, rest: list[str]) -> tuple[_Lhs, str]:
+        """Split the parts after a JSON field into a key path and a lookup."""
+        column = fi.column
+        assert column is not None
+        if len(rest) == 1 and (rest[0] in JSON_DOCUMENT_LOOKUPS or fi.allows(rest[0])):
+            return _Lhs(column, fi, "column"), rest[0]
+        keys = rest[1:] if len(rest) >= 2 and rest[0] in ("key", "key_text") else list(rest)
+        lookup = "exact"
+        if len(keys) >= 2 and (keys[-1] in KEY_LOOKUPS or is_custom(keys[-1])):
+            keys, lookup = keys[:-1], keys[-1]
+        return _Lhs(column.key(*keys), fi, "key"), lookup
+
+    def _leaf(self, lhs: _Lhs, lookup: str, value: Any, key: str, negated: bool) -> core.Cond:
+        """Build one lookup condition with its value converted for the database."""
+        lookup = LOOKUP_ALIASES.get(lookup, lookup)
+        prepared = self._prepare(lhs, lookup, value, key)
+        try:
+            cond = core.Cond.lookup(lhs.expr, lookup, prepared)
+        except FieldError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise QueryError(f"invalid value {value!r} for the lookup {key!r}: {exc}") from exc
+        fi = lhs.info
+        if negated and lookup != "isnull" and value is not None and fi is not None and fi.column is not None:
+            if lhs.kind == "key":
+                cond = cond & core.Cond.lookup(lhs.expr, "isnull", False)
+            elif fi.null:
+                cond = cond & core.Cond.lookup(fi.column, "isnull", False)
+        return cond
+
+    def _prepare(self, lhs: _Lhs, lookup: str, value: Any, key: str) -> Any:
+        """Convert a filter value: ``to_db`` of the field, element-wise for in/range, expressions compiled."""
+        if isinstance(value, Expression):
+            return value.resolve(self)
+        if _is_queryset(value):
+            raise QueryError(
+                f"{key!r} got a QuerySet: subqueries are not supported yet; pass a list of values "
+                f"(for example `await qs.values_list('pk', flat=True)`)"
+            )
+        if lookup == "isnull":
+            if not isinstance(value, bool):
+                raise QueryError(f"{key!r} needs True or False, not {value!r}")
+            return value
+        if value is None:
+            if lookup in ("exact", "iexact"):
+                return None
+            raise QueryError(f"{key!r}: None is only a valid value for exact, iexact and isnull (use __isnull=True)")
+        if lookup in _LIST_LOOKUPS:
+            if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+                raise QueryError(f"{key!r} needs a list or tuple of values, not {value!r}")
+            items = list(value)
+            if lookup == "range" and len(items) != 2:
+                raise QueryError(f"{key!r} needs exactly two values (low, high), not {len(items)}")
+            if lookup in ("has_keys", "has_any_keys"):
+                return [str(item) for item in items]
+            return [self._scalar(lhs, lookup, item, key) for item in items]
+        if lookup == "has_key":
+            return str(value)
+        return self._scalar(lhs, lookup, value, key)
+
+    def _scalar(self, lhs: _Lhs, lookup: str, value: Any, key: str) -> Any:
+        """Convert one value."""
+        if isinstance(value, Expression):
+            return value.resolve(self)
+        if value is None:
+            return None
+        if lhs.kind == "key":
+            return core.Json(value) if isinstance(value, dict | list) else value
+        fi = lhs.info
+        if lhs.kind != "column" or fi is None:
+            return value
+        if lookup in _PATTERN_LOOKUPS and not fi.stores_json:
+            return value if isinstance(value, str) else str(value)
+        if fi.relation:
+            value = _related_pk(value, key)
+        try:
+            return fi.field.to_db(value)
+        except RyxError:
+            raise
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise QueryError(
+                f"invalid value {value!r} for {self.info.name}.{fi.name} ({type(fi.field).__name__}) in {key!r}: {exc}"
+            ) from exc
+
+    def q(self, q: Q | core.Cond, *, negated: bool = False) -> tuple[core.Cond, bool]:
+        """Compile a Q tree (or pass a `ryx_core.Cond` through); also say if it refers to an aggregate."""
+        if isinstance(q, core.Cond):
+            return q, False
+        if not isinstance(q, Q):
+            raise TypeError(f"filter() positional arguments must be Q objects, not {q!r}; pass lookups as keywords")
+        inner_negated = negated != q.negated
+        conds: list[core.Cond] = []
+        aggregate = False
+        for child in q.children:
+            if isinstance(child, tuple):
+                cond, agg = self.condition(child[0], child[1], negated=inner_negated)
+            else:
+                cond, agg = self.q(child, negated=inner_negated)
+            conds.append(cond)
+            aggregate = aggregate or agg
+        if not conds:
+            combined = core.Cond.true()
+        elif len(conds) == 1:
+            combined = conds[0]
+        else:
+            combined = core.Cond.all(*conds) if q.connector == "AND" else core.Cond.any(*conds)
+        return (~combined if q.negated else combined), aggregate
+
+    def conditions(
+        self, args: Iterable[Q | core.Cond], kwargs: Mapping[str, Any], *, negated: bool
+    ) -> tuple[list[core.Cond], list[core.Cond]]:
+        """Compile filter()/exclude() arguments into (WHERE conditions, HAVING conditions)."""
+        where: list[core.Cond] = []
+        having: list[core.Cond] = []
+        for arg in args:
+            cond, agg = self.q(arg, negated=negated)
+            (having if agg else where).append(cond)
+        for key, value in kwargs.items():
+            cond, agg = self.condition(key, value, negated=negated)
+            (having if agg else where).append(cond)
+        return where, having
+
+
+def _target_pk_names(fld: Any) -> frozenset[str]:
+    """Return the names that mean "the key itself" after a relation: ``pk`` and the target's pk name."""
+    names = {"pk"}
+    try:
+        target = getattr(fld, "target_field", None)
+    except RyxError:  # the related model is not defined yet
+        target = None
+    if target is not None:
+        names.update({target.name, target.attname})
+    return frozenset(names)
+
+
+def _related_pk(value: Any, key: str) -> Any:
+    """Refuse an unsaved model instance given to a relation filter (other values pass unchanged)."""
+    if getattr(value, "_meta", None) is not None and not isinstance(value, type) and getattr(value, "pk", 0) is None:
+        raise QueryError(f"{key!r} got an unsaved {type(value).__name__} instance (its pk is None): save it first")
+    return value
+
+
+def _is_queryset(value: Any) -> bool:
+    """Return True for a QuerySet (without importing its module)."""
+    return any(cls.__name__ == "QuerySet" for cls in type(value).__mro__)
+
+
+__all__ = [
+    "JSON_DOCUMENT_LOOKUPS",
+    "KEY_LOOKUPS",
+    "LOOKUP_ALIASES",
+    "TRANSFORM_LOOKUPS",
+    "Annotation",
+    "FieldInfo",
+    "ModelInfo",
+    "Ref",
+    "Scope",
+    "builtin_lookups",
+    "custom_lookups",
+    "is_custom",
+    "model_info",
+]

@@ -246,3 +246,17 @@ def test_bad_lookups_raise_and_register_nothing(name: Any, template: str, error:
         ryx.register_lookup(name, template)
     assert ryx.available_lookups() == before
     assert issubclass(ryx.exceptions.QueryError, ValueError)
+
+
+def test_original_import_paths_of_the_queryset_and_sync_bridge() -> None:
+    import ryx
+    from ryx.queryset import Q, QuerySet, async_to_sync, run_async, run_sync, sync_to_async
+
+    assert QuerySet is ryx.QuerySet
+    assert Q is ryx.Q
+    assert (run_sync, async_to_sync, sync_to_async, run_async) == (
+        ryx.run_sync,
+        ryx.async_to_sync,
+        ryx.sync_to_async,
+        ryx.run_async,
+    )

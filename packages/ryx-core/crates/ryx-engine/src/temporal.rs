@@ -50,6 +50,9 @@ pub(crate) fn parse_time(s: &str) -> Result<NaiveTime, String> {
 
 /// Parse `YYYY-MM-DD[ T]HH:MM[:SS[.f]][Z|±HH[:MM]]`; a bare date reads as midnight.
 pub(crate) fn parse_datetime(s: &str) -> Result<ParsedDateTime, String> {
+    if let Some(parsed) = fast_datetime(s.as_bytes()) {
+        return Ok(parsed);
+    }
     let t = s.trim();
     let bad =
         |why: String| format!("'{s}' is not a datetime (YYYY-MM-DD HH:MM:SS[.f][+HH:MM]): {why}");
@@ -72,6 +75,81 @@ pub(crate) fn parse_datetime(s: &str) -> Result<ParsedDateTime, String> {
             ParsedDateTime::Aware(aware.with_timezone(&Utc))
         }
     })
+}
+
+/// `n` ASCII digits at `b[at..]` as a number.
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let mut v = 0u32;
+    for &c in b.get(at..at + n)? {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// The canonical text forms the engine itself writes (`YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]`, also with
+/// `T` or `Z`), parsed without chrono's format machinery: rows of timestamps are decoded on the hot path.
+/// Anything else returns None and goes through the general parser.
+fn fast_datetime(b: &[u8]) -> Option<ParsedDateTime> {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b' ' | b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(digits(b, 0, 4)?).ok()?,
+        digits(b, 5, 2)?,
+        digits(b, 8, 2)?,
+    )?;
+    let (h, mi, sec) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 || n > 9 {
+            return None;
+        }
+        nanos = digits(b, start, n)? * 10u32.pow(u32::try_from(9 - n).ok()?);
+    }
+    let naive = date.and_hms_nano_opt(h, mi, sec, nanos)?;
+    let rest = &b[i..];
+    let offset_secs = match rest {
+        [] => return Some(ParsedDateTime::Naive(naive)),
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] | [sign @ (b'+' | b'-'), _, _, _, _] => {
+            let hh = digits(rest, 1, 2)?;
+            let mm = digits(rest, rest.len() - 2, 2)?;
+            let secs = i32::try_from(hh * 3600 + mm * 60).ok()?;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        [sign @ (b'+' | b'-'), _, _] => {
+            let secs = i32::try_from(digits(rest, 1, 2)? * 3600).ok()?;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let offset = FixedOffset::east_opt(offset_secs)?;
+    let aware = naive.and_local_timezone(offset).single()?;
+    Some(ParsedDateTime::Aware(aware.with_timezone(&Utc)))
 }
 
 /// Split a trailing `Z` / `±HH[:MM]` offset from the time part.
@@ -168,6 +246,46 @@ mod tests {
         );
         assert!(parse_datetime("yesterday").is_err());
         assert!(parse_datetime("2024-01-02 03:04:05+2").is_err());
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_parser() {
+        for text in [
+            "2024-01-02 03:04:05",
+            "2024-01-02T03:04:05.123456",
+            "2024-01-02 03:04:05.1",
+            "2024-01-02 03:04:05.123456789",
+            "2024-01-02 03:04:05+05:30",
+            "2024-01-02 03:04:05.25-0800",
+            "2024-01-02 03:04:05Z",
+            "2024-01-02 03:04:05+02",
+            "0001-01-01 00:00:00",
+            "9999-12-31 23:59:59.999999",
+        ] {
+            let fast = fast_datetime(text.as_bytes())
+                .unwrap_or_else(|| panic!("fast path refused {text}"));
+            let t = text.trim();
+            let (body, offset) = split_offset(t).unwrap();
+            let naive =
+                NaiveDateTime::parse_from_str(&body.replacen('T', " ", 1), "%Y-%m-%d %H:%M:%S%.f")
+                    .unwrap();
+            let slow = match offset {
+                None => ParsedDateTime::Naive(naive),
+                Some(off) => ParsedDateTime::Aware(
+                    naive.and_local_timezone(off).unwrap().with_timezone(&Utc),
+                ),
+            };
+            assert_eq!(fast, slow, "{text}");
+        }
+        for odd in [
+            "2024-1-02 03:04:05",
+            "2024-01-02 03:04",
+            "2024-02-30 00:00:00",
+            "2024-01-02 03:04:05.",
+            "x",
+        ] {
+            assert!(fast_datetime(odd.as_bytes()).is_none(), "{odd}");
+        }
     }
 
     #[test]

@@ -19,8 +19,7 @@ pub(crate) fn decode(row: &SqliteRow, index: usize) -> Result<Value, String> {
     if raw.is_null() {
         return Ok(Value::Null);
     }
-    let storage = raw.type_info().name().to_owned();
-    let natural = match storage.as_str() {
+    let natural = match raw.type_info().name() {
         "INTEGER" => Value::Int(dec(raw)?),
         "REAL" => Value::Float(dec(raw)?),
         "TEXT" => Value::Text(dec(raw)?),

@@ -69,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         import ryx_core
 
         config.stash[ENGINE_KEY] = f"ryx_core {ryx_core.__version__} ({Path(ryx_core.__file__).parent})"
-    except Exception as exc:  # noqa: BLE001 - the test modules fail on import too; say why once, up front
+    except Exception as exc:
         config.stash[ENGINE_KEY] = (
             f"ryx_core NOT IMPORTABLE: {exc} (build it: maturin develop -m packages/ryx-core/pyproject.toml)"
         )

@@ -68,8 +68,8 @@ def run_all(b: Backend, table: str, q: str) -> None:
     assert base.fetch_one_sync(as_tuples=True) is not None
     assert base.filter(name="c").fetch_get_sync()["n"] == 30
     assert base.count_sync() == 3 and base.exists_sync() and not base.filter(n__gt=99).exists_sync()
-    assert base.filter(name="a").update_sync({"n": Expr.col("n") * 10}) == 1
-    assert base.order_by("-id").limit(1).delete_sync(pk="id") == 1
+    assert Query(table).filter(name="a").update_sync({"n": Expr.col("n") * 10}) == 1
+    assert base.clear_order_by().order_by("-id").limit(1).delete_sync(pk="id") == 1
     assert [r["n"] for r in base.fetch_all_sync()] == [20, 20]
 
     tx = ryx_core.begin_sync()

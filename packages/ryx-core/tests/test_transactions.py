@@ -90,8 +90,8 @@ async def test_every_execution_path_runs_on_the_given_transaction(db: Backend, t
     assert (await q.fetch_one(tx=tx) or {})["name"] == "a"
     assert (await q.filter(name="B").fetch_get(tx=tx))["name"] == "B"
     assert [len(c) async for c in q.stream(chunk_size=2, tx=tx)] == [2, 1]
-    assert await q.filter(name="a").update({"name": "A"}, tx=tx) == 1
-    assert await q.filter(name="C").delete(tx=tx) == 1
+    assert await Query(t).filter(name="a").update({"name": "A"}, tx=tx) == 1
+    assert await Query(t).filter(name="C").delete(tx=tx) == 1
     # nothing is visible outside, neither through the pool nor to another client
     assert await Query(t).count() == 0
     assert await names(oracle, t) == []

@@ -154,8 +154,9 @@ async def db(live_backend: Backend, tables: Tables) -> AsyncIterator[Backend]:
 
     await ryx_core.setup(live_backend.url)
     yield live_backend
+    # Bounded: a transaction leaked by a failed test (kept alive by its traceback) must not hang the run.
     with contextlib.suppress(ryx_core.PoolNotInitialized):
-        await ryx_core.close()
+        await asyncio.wait_for(ryx_core.close(), timeout=30)
 
 
 # ------------------------------------------------------------------------------------------ helpers

@@ -96,7 +96,8 @@ CASES = [
         ("bogus", "int"),
     ),  # type: ignore[dict-item]
     Bad("unknown dialect", lambda e: Query(e.table).sql("oracle"), ryx_core.RyxError, ("oracle", "postgres")),  # type: ignore[arg-type]
-    Bad("empty insert", lambda e: ryx_core.insert(e.table, {}), ryx_core.QueryError, ("insert",)),
+    # An empty insert is DEFAULT VALUES: here the NOT NULL column without a default refuses it.
+    Bad("empty insert", lambda e: ryx_core.insert(e.table, {}), ryx_core.NotNullViolation, ("name",)),
     Bad(
         "lookup name with __",
         lambda e: ryx_core.register_lookup("bad__name", "{col} = ?"),

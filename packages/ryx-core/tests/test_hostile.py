@@ -145,6 +145,12 @@ async def test_json_keys_are_names_not_paths_or_sql(
     async def matching(cond: Cond) -> set[int]:
         return {r["id"] for r in await Query(t).filter(cond).select("id").fetch_all()}
 
+    if db.name == "mysql" and key.startswith("-") and "MariaDB" in ryx_core.server_version():
+        # MariaDB's JSON path parser cannot address a key that starts with '-' (even quoted: `$."-x"`
+        # finds nothing); documented in docs/lookups.md. The key still never reaches the SQL text.
+        assert await matching(Cond.lookup("data", "has_key", key)) == set()
+        assert await oracle.count(t) == len(JSON_KEYS) + 5
+        return
     assert await matching(Cond.lookup("data", "has_key", key)) == {own}
     assert await matching(Cond.lookup("data", "has_keys", [key])) == {own}
     assert await matching(Cond.lookup("data", "has_any_keys", [key, "absent"])) == {own}

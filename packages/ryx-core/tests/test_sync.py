@@ -131,17 +131,22 @@ async def _server_is_running_it(oracle: Oracle, marker: str) -> bool:
 
 
 async def test_a_long_blocking_query_releases_the_gil(db: Backend, tables: Tables, oracle: Oracle) -> None:
-    """While a plain thread waits in a ``_sync`` call, this thread keeps running Python: it polls the
-    server and sees the statement in progress. If the call held the GIL, this thread could run only
-    after the statement ended and would never see it running."""
+    """While a plain thread waits in a ``_sync`` call, this thread keeps running Python.
+
+    PostgreSQL and MariaDB: this thread polls the server and sees the statement in progress. SQLite has
+    no view of running statements, so there the probe is the worker's own progress: this thread runs
+    several times after the worker entered the call and before it returned. If the call held the GIL,
+    this thread could run only after the statement ended and would never see it running.
+    """
     table = await tables.create([ddl.Col("name", "varchar")])
     marker = f"gil-probe-{uuid.uuid4().hex}"
     sql, params = _slow_statement(db, marker, table)
-    done = threading.Event()
+    entered, done = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
     def blocking_call() -> None:
         try:
+            entered.set()
             if db.name == "sqlite":
                 ryx_core.execute_sync(sql, params)
             else:
@@ -153,13 +158,18 @@ async def test_a_long_blocking_query_releases_the_gil(db: Backend, tables: Table
 
     worker = threading.Thread(target=blocking_call)
     worker.start()
-    polls, seen_running = 0, False
+    polls, seen_running, inside = 0, False, 0
     while not done.is_set():
         polls += 1
-        if await _server_is_running_it(oracle, marker):
+        if db.name == "sqlite":
+            # Counted only while the worker is inside the call; three sightings rule out the few
+            # bytecodes between `entered.set()` and the call itself.
+            inside += entered.is_set() and not done.is_set()
+            seen_running = inside >= 3
+        elif await _server_is_running_it(oracle, marker):
             seen_running = not done.is_set()
-            if seen_running:
-                break
+        if seen_running:
+            break
         await asyncio.sleep(0.005)
     await asyncio.to_thread(worker.join, 30)
     assert not errors, errors

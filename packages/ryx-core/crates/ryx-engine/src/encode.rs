@@ -138,8 +138,9 @@ pub(crate) fn mysql(args: &mut MySqlArguments, value: &Value) -> Result<()> {
         Value::Time(t) => args.add(*t),
         Value::DateTime(dt) => args.add(*dt),
         // Connections run with time_zone '+00:00': the UTC wall time is the right value for
-        // both DATETIME and TIMESTAMP columns.
-        Value::DateTimeUtc(dt) => args.add(*dt),
+        // both DATETIME and TIMESTAMP columns. Bound as a DATETIME, not a TIMESTAMP parameter, whose
+        // range ends in 2038 (a later value would be stored as NULL).
+        Value::DateTimeUtc(dt) => args.add(dt.naive_utc()),
         Value::Duration(us) => args.add(mysql_time(*us)?),
         Value::Uuid(u) => args.add(u.hyphenated().to_string()),
         Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),

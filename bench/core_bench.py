@@ -407,11 +407,13 @@ async def bench_backend(backend: str, url: str, timer: Timer, args: argparse.Nam
 
             get_sql = f"SELECT {', '.join(COLUMNS)} FROM {ROWS_TABLE} WHERE id = ?"
             contenders = {
-                "ryx": lambda: Query(ROWS_TABLE).filter(id=next_pk()).fetch_one(as_tuples=True),
+                "ryx": lambda: Query(ROWS_TABLE).select(*COLUMNS).filter(id=next_pk()).fetch_one(as_tuples=True),
                 "ryx raw sql": lambda: ryx_core.fetch_one(get_sql, [next_pk()], as_tuples=True),
             }
             if backend == "sqlite":
-                contenders["ryx sync"] = lambda: Query(ROWS_TABLE).filter(id=next_pk()).fetch_one_sync(as_tuples=True)
+                contenders["ryx sync"] = lambda: (
+                    Query(ROWS_TABLE).select(*COLUMNS).filter(id=next_pk()).fetch_one_sync(as_tuples=True)
+                )
             for raw in raws:
                 sync_get = getattr(raw, "get_sync", None)
                 contenders[raw.name] = (

@@ -1,0 +1,32 @@
+"""Render a `core_bench.py --json` result file as the Markdown table of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def render(path: Path) -> str:
+    data = json.loads(path.read_text())
+    meta = data["meta"]
+    lines = [
+        f"Run {meta['when']} on {meta['machine'].get('cpus', '?')} CPUs, {meta['machine'].get('platform', '')}; "
+        f"{', '.join(f'{k} {v}' for k, v in meta['versions'].items())}.",
+        "",
+        "| op | backend | what | baseline | ryx µs | raw µs | ratio | target | holds |",
+        "|---|---|---|---|---:|---:|---:|---|---|",
+    ]
+    for r in data["results"]:
+        raw = f"{r['raw_us']:.1f}" if r["raw_us"] is not None else "-"
+        ratio = f"{r['ratio']:.2f}×" if r["ratio"] is not None else "-"
+        target = f"≤ {r['target']:g} µs" if r["target_kind"] == "us" else f"≤ {r['target']:g}×"
+        lines.append(
+            f"| {r['op']} | {r['backend']} | {r['variant']} | {r['baseline']} | {r['ryx_us']:.1f} | {raw} | "
+            f"{ratio} | {target} | {'yes' if r['holds'] else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render(Path(sys.argv[1])))

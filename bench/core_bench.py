@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import importlib.metadata
 import json
+import logging
 import os
 import platform
 import sqlite3
@@ -192,6 +193,19 @@ class Sqlite3Raw(Raw):
         self.conn.close()
 
 
+class Sqlite3TypedRaw(Sqlite3Raw):
+    """stdlib sqlite3 with declared-type converters, so it returns what ryx_core returns (bool, datetime)."""
+
+    name = "sqlite3+types"
+
+    def __init__(self, path: str) -> None:
+        sqlite3.register_converter("BOOLEAN", lambda raw: raw != b"0")
+        sqlite3.register_converter("DATETIME", lambda raw: datetime.fromisoformat(raw.decode()))
+        self.conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, detect_types=sqlite3.PARSE_DECLTYPES
+        )
+
+
 class AiosqliteRaw(Raw):
     name = "aiosqlite"
 
@@ -359,7 +373,7 @@ async def bench_backend(backend: str, url: str, timer: Timer, args: argparse.Nam
     if backend == "sqlite":
         path = url.split("://", 1)[1].split("?", 1)[0]
         sync_raw = Sqlite3Raw(path)
-        raws = [sync_raw, await AiosqliteRaw.open(path)]
+        raws = [sync_raw, Sqlite3TypedRaw(path), await AiosqliteRaw.open(path)]
         setup_raw: Raw = sync_raw
         server = f"SQLite {sqlite3.sqlite_version} (stdlib)"
     elif backend == "postgres":
@@ -463,7 +477,7 @@ def pair(
     for variant in [k for k in stats if k.startswith("ryx")]:
         baselines = [raws[0].name] if variant != "ryx" else [r.name for r in raws]
         if variant == "ryx sync":  # the blocking API is compared with the blocking driver
-            baselines = ["sqlite3"]
+            baselines = [r.name for r in raws if r.name.startswith("sqlite3")]
         for baseline in baselines:
             med, lo, hi = stats[variant]
             raw_med, raw_lo, raw_hi = stats[baseline]
@@ -510,7 +524,7 @@ def machine() -> dict[str, Any]:
 def row_text(
     op: str, backend: str, what: str, baseline: str, ryx: str, raw: str, ratio: str, target: str, ok: str
 ) -> str:
-    return f"{op:<7} {backend:<9} {what:<52} {baseline:<10} {ryx:>10} {raw:>10} {ratio:>7} {target:>8}  {ok}"
+    return f"{op:<7} {backend:<9} {what:<52} {baseline:<13} {ryx:>10} {raw:>10} {ratio:>7} {target:>8}  {ok}"
 
 
 def render(results: list[Result], meta: dict[str, Any]) -> str:
@@ -579,6 +593,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    logging.getLogger("asyncmy").setLevel(logging.ERROR)  # its server-warning notes ("Unknown table") are noise
     timer = Timer(runs=args.runs, warmup=args.warmup)
     results: list[Result] = []
     servers: dict[str, str] = {}

@@ -14,13 +14,13 @@ def render(path: Path) -> str:
         f"Run {meta['when']} on {meta['machine'].get('cpus', '?')} CPUs, {meta['machine'].get('platform', '')}; "
         f"{', '.join(f'{k} {v}' for k, v in meta['versions'].items())}.",
         "",
-        "| op | backend | what | baseline | ryx µs | raw µs | ratio | target | holds |",
+        "| op | backend | what | baseline | ryx us | raw us | ratio | target | holds |",
         "|---|---|---|---|---:|---:|---:|---|---|",
     ]
     for r in data["results"]:
         raw = f"{r['raw_us']:.1f}" if r["raw_us"] is not None else "-"
-        ratio = f"{r['ratio']:.2f}×" if r["ratio"] is not None else "-"
-        target = f"≤ {r['target']:g} µs" if r["target_kind"] == "us" else f"≤ {r['target']:g}×"
+        ratio = f"{r['ratio']:.2f}x" if r["ratio"] is not None else "-"
+        target = f"<= {r['target']:g} us" if r["target_kind"] == "us" else f"<= {r['target']:g}x"
         lines.append(
             f"| {r['op']} | {r['backend']} | {r['variant']} | {r['baseline']} | {r['ryx_us']:.1f} | {raw} | "
             f"{ratio} | {target} | {'yes' if r['holds'] else 'no'} |"

@@ -43,6 +43,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _resolve_url(config: pytest.Config, name: str) -> str:
     env = {"sqlite": "RYX_TEST_SQLITE_URL", "postgres": "RYX_TEST_POSTGRES_URL", "mysql": "RYX_TEST_MYSQL_URL"}[name]
+    if name == "postgres":
+        url = os.environ.get(env) or DEFAULT_URLS[name]
+        if "application_name=" in url:
+            return url
+        # Tag our sessions, so the "no transaction left open" checks ignore other clients of the database.
+        return f"{url}{'&' if '?' in url else '?'}application_name=ryx_core_tests_{os.getpid()}"
     if os.environ.get(env):
         return os.environ[env]
     if name != "sqlite":

@@ -51,7 +51,8 @@ async def test_setup_with_one_url_configures_the_default_alias(db: Backend, orac
 
 @pytest.mark.backend("postgres", reason="PostgreSQL URL schemes")
 async def test_postgres_url_schemes(db: Backend) -> None:
-    for url in (db.url, db.url.replace("postgres://", "postgresql://", 1)):
+    rest = db.url.split("://", 1)[1]
+    for url in (f"postgres://{rest}", f"postgresql://{rest}"):
         await ryx_core.setup(url)
         assert ryx_core.get_backend() == "PostgreSQL"
         assert await ryx_core.fetch_scalar("SELECT 1") == 1
@@ -59,7 +60,8 @@ async def test_postgres_url_schemes(db: Backend) -> None:
 
 @pytest.mark.backend("mysql", reason="MySQL/MariaDB URL schemes")
 async def test_mysql_url_schemes(db: Backend) -> None:
-    for url in (db.url, db.url.replace("mysql://", "mariadb://", 1)):
+    rest = db.url.split("://", 1)[1]
+    for url in (f"mysql://{rest}", f"mariadb://{rest}"):
         await ryx_core.setup(url)
         assert ryx_core.get_backend() == "MySQL"
         assert await ryx_core.fetch_scalar("SELECT 1") == 1

@@ -8,7 +8,10 @@ written with ``?`` placeholders on every backend, like ryx_core's raw API.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
+import os
 import re
 import warnings
 from collections.abc import Sequence
@@ -36,6 +39,29 @@ def mysql_params(url: str) -> dict[str, Any]:
         "password": unquote(parts.password or ""),
         "database": parts.path.lstrip("/") or None,
     }
+
+
+def own_client_ports(server_port: int) -> set[int] | None:
+    """Local ports of this process's TCP connections to ``server_port`` (None where /proc is missing)."""
+    try:
+        inodes = set()
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                target = os.readlink(f"/proc/self/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[len("socket:[") : -1])
+        ports = set()
+        for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+            with open(table) as lines:
+                next(lines)
+                for line in lines:
+                    fields = line.split()
+                    local, remote, inode = fields[1], fields[2], fields[9]
+                    if inode in inodes and int(remote.rpartition(":")[2], 16) == server_port:
+                        ports.add(int(local.rpartition(":")[2], 16))
+        return ports
+    except OSError:
+        return None
 
 
 _QMARK = re.compile(r"\?")
@@ -106,6 +132,7 @@ class Oracle:
         else:
             import asyncmy
 
+            logging.getLogger("asyncmy").setLevel(logging.ERROR)  # server notes ("Unknown table") are noise here
             self._conn = await asyncmy.connect(
                 **mysql_params(self.url), autocommit=True, charset="utf8mb4", connect_timeout=5
             )
@@ -168,22 +195,33 @@ class Oracle:
         return "MySQL/MariaDB " + str(await self.scalar("SELECT VERSION()"))
 
     async def open_transactions(self) -> list[tuple[Any, ...]]:
-        """Sessions of the test database that sit in an open transaction, other than this one.
+        """This process's server sessions (other than the oracle's) that sit in an open transaction.
 
-        PostgreSQL: ``pg_stat_activity`` in state ``idle in transaction`` (or aborted); MariaDB:
-        ``information_schema.innodb_trx``. SQLite has no sessions: a write lock held by a leaked
-        transaction shows up as ``database is locked`` for a writer, see ``sqlite_write_lock_free``.
+        Other clients of the same database (another test run, a developer's shell) are left out.
+        PostgreSQL: ``pg_stat_activity`` in state ``idle in transaction`` (or aborted), among the sessions
+        with this run's ``application_name`` (conftest tags the URL). MariaDB: ``information_schema.innodb_trx``
+        of the sessions whose client port is a socket of this process. SQLite has no sessions: a write lock
+        held by a leaked transaction shows up as ``database is locked`` for a writer, see
+        ``sqlite_write_lock_free``.
         """
         if self.backend == "postgres":
             return await self.fetch(
                 "SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database() "
-                "AND usename = current_user AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+                "AND usename = current_user AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%' "
+                "AND application_name = current_setting('application_name')"
             )
         if self.backend == "mysql":
-            return await self.fetch(
-                "SELECT trx_mysql_thread_id, trx_state, trx_query FROM information_schema.innodb_trx "
-                "WHERE trx_mysql_thread_id <> CONNECTION_ID()"
+            rows = await self.fetch(
+                "SELECT t.trx_mysql_thread_id, t.trx_state, p.HOST, t.trx_query FROM information_schema.innodb_trx t "
+                "JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
+                "WHERE t.trx_mysql_thread_id <> CONNECTION_ID()"
             )
+            ours = own_client_ports(int(mysql_params(self.url)["port"]))
+            if ours is None:  # not Linux: every client session counts
+                return rows
+            return [
+                r for r in rows if str(r[2]).rpartition(":")[2].isdigit() and int(str(r[2]).rpartition(":")[2]) in ours
+            ]
         return []
 
     async def sqlite_write_lock_free(self) -> bool:

@@ -98,10 +98,7 @@ impl PyExpr {
     #[staticmethod]
     #[pyo3(signature = (sql, params=None))]
     fn raw(sql: &str, params: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let params = match params {
-            Some(p) => to_values(p)?,
-            None => Vec::new(),
-        };
+        let params = params.map(to_values).transpose()?.unwrap_or_default();
         Ok(PyExpr {
             expr: Expr::raw(sql, params),
         })
@@ -271,10 +268,7 @@ impl PyCond {
     #[staticmethod]
     #[pyo3(signature = (sql, params=None))]
     fn raw(sql: &str, params: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let params = match params {
-            Some(p) => to_values(p)?,
-            None => Vec::new(),
-        };
+        let params = params.map(to_values).transpose()?.unwrap_or_default();
         Ok(PyCond {
             cond: Cond::raw(sql, params),
         })

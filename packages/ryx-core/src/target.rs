@@ -17,13 +17,9 @@ pub struct Resolved {
 
 /// The dialect a pool entry speaks (MariaDB ≥ 10.5 can use RETURNING; MySQL cannot).
 pub fn dialect_for(entry: &PoolEntry) -> &'static dyn Dialect {
-    dialect_for_backend(entry.backend, entry.is_mariadb)
-}
-
-fn dialect_for_backend(backend: Backend, mariadb: bool) -> &'static dyn Dialect {
-    match backend {
+    match entry.backend {
         Backend::Postgres => dialect::postgres(),
-        Backend::MySql if mariadb => dialect::mariadb(),
+        Backend::MySql if entry.is_mariadb => dialect::mariadb(),
         Backend::MySql => dialect::mysql(),
         Backend::Sqlite => dialect::sqlite(),
     }
@@ -46,10 +42,8 @@ pub fn resolve(
                     ))));
                 }
             }
-            let mariadb = pool::get(Some(tx.alias()))
-                .map(|e| e.is_mariadb)
-                .unwrap_or(false);
-            let dialect = dialect_for_backend(tx.backend(), mariadb);
+            // The transaction keeps the pool entry it began on: the server it really talks to.
+            let dialect = dialect_for(tx.entry());
             Ok(Resolved {
                 target: Target::Tx(tx),
                 dialect,

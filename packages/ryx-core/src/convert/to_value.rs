@@ -36,15 +36,6 @@ static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static JSON_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn cached_type<'py>(
-    py: Python<'py>,
-    cell: &'static PyOnceLock<Py<PyType>>,
-    module: &str,
-    name: &str,
-) -> PyResult<&'py Bound<'py, PyType>> {
-    cell.import(py, module, name)
-}
-
 /// Convert one Python value to a bound SQL value.
 ///
 /// # Errors
@@ -138,7 +129,7 @@ fn slow_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
                 )
             });
     }
-    if obj.is_instance(cached_type(py, &DECIMAL, "decimal", "Decimal")?)? {
+    if obj.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)? {
         if !obj.call_method0("is_finite")?.is_truthy()? {
             return Err(new_err(
                 Kind::UnsupportedTypeError,
@@ -147,7 +138,7 @@ fn slow_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         }
         return Ok(Value::Decimal(obj.str()?.to_str()?.to_owned()));
     }
-    if obj.is_instance(cached_type(py, &UUID, "uuid", "UUID")?)? {
+    if obj.is_instance(UUID.import(py, "uuid", "UUID")?)? {
         let bytes = obj.getattr("bytes")?;
         let uuid = Uuid::from_slice(bytes.cast::<PyBytes>()?.as_bytes())
             .map_err(|e| new_err(Kind::UnsupportedTypeError, format!("invalid UUID: {e}")))?;

@@ -123,37 +123,75 @@ class Manager(Generic[M]):
         """Return every row, ordered."""
         return self.get_queryset().order_by(*fields)
 
+    def clear_ordering(self) -> QuerySet[M]:
+        """Return every row in no particular order (``Meta.ordering`` dropped)."""
+        return self.get_queryset().clear_ordering()
+
+    def reverse(self) -> QuerySet[M]:
+        """Return every row in the reverse of the default ordering."""
+        return self.get_queryset().reverse()
+
+    def limit(self, n: int | None) -> QuerySet[M]:
+        """Return at most ``n`` rows (LIMIT)."""
+        return self.get_queryset().limit(n)
+
+    def offset(self, n: int | None) -> QuerySet[M]:
+        """Return the rows after the first ``n`` (OFFSET)."""
+        return self.get_queryset().offset(n)
+
     def annotate(self, *args: Any, **kwargs: Any) -> QuerySet[M]:
         """Return every row with computed values."""
         return self.get_queryset().annotate(*args, **kwargs)
 
-    def values(self, *fields: Any, **expressions: Any) -> QuerySet[Any]:
+    def values(self, *fields: str, **expressions: Any) -> QuerySet[dict[str, Any]]:
         """Return dicts instead of instances."""
         return self.get_queryset().values(*fields, **expressions)
 
-    def values_list(self, *fields: Any, **kwargs: Any) -> QuerySet[Any]:
-        """Return tuples (or flat values) instead of instances."""
-        return self.get_queryset().values_list(*fields, **kwargs)
+    def values_list(self, *fields: str, flat: bool = False, named: bool = False) -> QuerySet[Any]:
+        """Return tuples (or flat values, or named tuples) instead of instances."""
+        return self.get_queryset().values_list(*fields, flat=flat, named=named)
 
-    def distinct(self, *args: Any) -> QuerySet[M]:
+    def only(self, *fields: str) -> QuerySet[M]:
+        """Return instances with only these fields (and the primary key) loaded."""
+        return self.get_queryset().only(*fields)
+
+    def defer(self, *fields: str | None) -> QuerySet[M]:
+        """Return instances without these fields loaded."""
+        return self.get_queryset().defer(*fields)
+
+    def distinct(self, *fields: str) -> QuerySet[M]:
         """Return distinct rows."""
-        return self.get_queryset().distinct(*args)
+        return self.get_queryset().distinct(*fields)
+
+    def select_related(self, *fields: str) -> QuerySet[M]:
+        """Return rows with the related objects of these relations loaded in the same query."""
+        return self.get_queryset().select_related(*fields)
+
+    def prefetch_related(self, *lookups: str) -> QuerySet[M]:
+        """Return rows with the related objects of these relations loaded by extra queries."""
+        return self.get_queryset().prefetch_related(*lookups)
+
+    def join(self, *args: Any, **kwargs: Any) -> QuerySet[M]:
+        """Return rows of an explicit join (see `QuerySet.join`)."""
+        return self.get_queryset().join(*args, **kwargs)
 
     def none(self) -> QuerySet[M]:
         """Return an empty QuerySet that never queries."""
         return self.get_queryset().none()
 
-    def select_for_update(self, **kwargs: Any) -> QuerySet[M]:
+    def select_for_update(
+        self, *, nowait: bool = False, skip_locked: bool = False, of: Sequence[str] = ()
+    ) -> QuerySet[M]:
         """Return rows locked until the end of the transaction."""
-        return self.get_queryset().select_for_update(**kwargs)
+        return self.get_queryset().select_for_update(nowait=nowait, skip_locked=skip_locked, of=of)
 
-    def cache(self, **kwargs: Any) -> QuerySet[M]:
+    def cache(self, *, ttl: int | None = None, key: str | None = None) -> QuerySet[M]:
         """Return a QuerySet whose results go through the query cache."""
-        return self.get_queryset().cache(**kwargs)
+        return self.get_queryset().cache(ttl=ttl, key=key)
 
-    def stream(self, **kwargs: Any) -> AsyncIterator[Any]:
+    def stream(self, *, chunk_size: int = 100, keyset: str | None = None, as_dict: bool = False) -> AsyncIterator[Any]:
         """Stream the rows in chunks instead of loading them all."""
-        return self.get_queryset().stream(**kwargs)
+        return self.get_queryset().stream(chunk_size=chunk_size, keyset=keyset, as_dict=as_dict)
 
     # ------------------------------------------------------------------------------------------ terminal (async)
 

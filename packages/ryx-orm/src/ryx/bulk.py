@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ryx import router, signals
+from ryx import execution, router, signals
 from ryx._core import core
 from ryx.exceptions import FieldError, QueryError
 from ryx.query.lookups import model_info
@@ -157,7 +157,7 @@ async def _insert_groups(
         for start in range(0, len(group), batch_size):
             batch = group[start : start + batch_size]
             rows = [[_to_db(f, obj.__dict__.get(f.attname)) for f in fields] for obj in batch]
-            result = await core.bulk_insert(info.table, columns, rows, returning=returning, tx=tx, **options)
+            result = await execution.bulk_insert(info.table, columns, rows, returning=returning, tx=tx, **options)
             if returning is not None and isinstance(result, list):
                 if len(result) != len(batch):
                     raise QueryError(f"bulk_create() got {len(result)} keys back for {len(batch)} rows of {info.name}")
@@ -209,7 +209,7 @@ async def bulk_update(
                 (pk.to_db(obj.__dict__[pk.attname]), [_to_db(f, obj.__dict__.get(f.attname)) for f in targets])
                 for obj in batch
             ]
-            count += await core.bulk_update(
+            count += await execution.bulk_update(
                 info.table, pk.column, columns, rows, schema=table_schema or None, alias=alias, tx=tx
             )
         return count
@@ -250,7 +250,7 @@ async def bulk_delete(
     async def run(tx: core.Transaction | None) -> int:
         count = 0
         for batch in batches:
-            count += await base.filter(core.Cond.lookup(info.pk_expr, "in", batch)).delete(alias=alias, tx=tx)
+            count += await execution.delete(base.filter(core.Cond.lookup(info.pk_expr, "in", batch)), alias=alias, tx=tx)
         return count
 
     if len(batches) > 1:

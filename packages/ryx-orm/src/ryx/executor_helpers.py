@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, overload
 
-from ryx._core import core
+from ryx import execution
 from ryx.transaction import current_tx
 
 Row = dict[str, Any]
@@ -55,21 +55,21 @@ async def raw_fetch(
 ) -> list[Row] | list[tuple[Any, ...]]:
     """Run a query with bound ``?`` parameters and return its rows as dicts (or tuples)."""
     values, name = _split(params, alias)
-    rows = await core.fetch_all(_check_sql(sql), values, alias=name, tx=current_tx(name), as_tuples=as_tuples)
+    rows = await execution.raw_fetch_all(_check_sql(sql), values, alias=name, tx=current_tx(name), as_tuples=as_tuples)
     return rows  # type: ignore[return-value]
 
 
 async def raw_fetch_one(sql: str, params: Sequence[Any] | None = None, alias: str | None = None) -> Row | None:
     """Run a query with bound parameters and return its first row as a dict, or None."""
     values, name = _split(params, alias)
-    row = await core.fetch_one(_check_sql(sql), values, alias=name, tx=current_tx(name))
+    row = await execution.raw_fetch_one(_check_sql(sql), values, alias=name, tx=current_tx(name))
     return row  # type: ignore[return-value]
 
 
 async def raw_fetch_scalar(sql: str, params: Sequence[Any] | None = None, alias: str | None = None) -> Any:
     """Run a query with bound parameters and return the first column of its first row (None if no row)."""
     values, name = _split(params, alias)
-    return await core.fetch_scalar(_check_sql(sql), values, alias=name, tx=current_tx(name))
+    return await execution.raw_fetch_scalar(_check_sql(sql), values, alias=name, tx=current_tx(name))
 
 
 async def raw_execute(sql: str, params: Sequence[Any] | str | None = None, alias: str | None = None) -> int:
@@ -78,7 +78,7 @@ async def raw_execute(sql: str, params: Sequence[Any] | str | None = None, alias
     The query cache is cleared, since the statement may have written any table.
     """
     values, name = _split(params, alias)
-    count = await core.execute(_check_sql(sql), values, alias=name, tx=current_tx(name))
+    count = await execution.raw_execute(_check_sql(sql), values, alias=name, tx=current_tx(name))
     from ryx import cache
 
     await cache.invalidate_all()
@@ -88,14 +88,14 @@ async def raw_execute(sql: str, params: Sequence[Any] | str | None = None, alias
 def raw_fetch_sync(sql: str, params: Sequence[Any] | str | None = None, alias: str | None = None) -> list[Row]:
     """Blocking `raw_fetch` (no event loop needed)."""
     values, name = _split(params, alias)
-    rows = core.fetch_all_sync(_check_sql(sql), values, alias=name, tx=current_tx(name))
+    rows = execution.raw_fetch_all_sync(_check_sql(sql), values, alias=name, tx=current_tx(name))
     return rows  # type: ignore[return-value]
 
 
 def raw_execute_sync(sql: str, params: Sequence[Any] | str | None = None, alias: str | None = None) -> int:
     """Blocking `raw_execute` (no event loop needed)."""
     values, name = _split(params, alias)
-    count = core.execute_sync(_check_sql(sql), values, alias=name, tx=current_tx(name))
+    count = execution.raw_execute_sync(_check_sql(sql), values, alias=name, tx=current_tx(name))
     from ryx import cache
 
     cache.clear_now()

@@ -21,6 +21,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
 from ryx._core import core
+from ryx.execution import note_transaction
 from ryx.exceptions import PoolNotInitialized, TransactionError
 
 P = ParamSpec("P")
@@ -123,6 +124,18 @@ def _spawn(awaitable: Awaitable[Any]) -> None:
     future = asyncio.ensure_future(awaitable)
     _background.add(future)
     future.add_done_callback(_background.discard)
+
+
+def _note_finish(frame: _Frame, commit: bool) -> None:
+    """Record the statements ending a transaction level for `ryx.count_queries`."""
+    alias = frame.handle.alias
+    if frame.savepoint is None:
+        note_transaction("COMMIT" if commit else "ROLLBACK", alias)
+    elif commit:
+        note_transaction(f"RELEASE SAVEPOINT {frame.savepoint}", alias)
+    else:
+        note_transaction(f"ROLLBACK TO SAVEPOINT {frame.savepoint}", alias)
+        note_transaction(f"RELEASE SAVEPOINT {frame.savepoint}", alias)
 
 
 def _savepoint_name() -> str:
@@ -255,10 +268,12 @@ class Atomic(_Base):
         if outer is not None and outer.handle.active:
             self._nested_options_check(outer)
             savepoint = _savepoint_name()
+            note_transaction(f"SAVEPOINT {savepoint}", name)
             await outer.handle.savepoint(savepoint)
             frame = _Frame(outer.handle, task, outer.depth + 1, savepoint)
             self._parent = outer
         else:
+            note_transaction("BEGIN", name)
             handle = await core.begin(name, isolation=self.isolation, read_only=self.read_only)
             frame = _Frame(handle, task, 0)
         self._push(_async_frames, frame)
@@ -288,6 +303,7 @@ class Atomic(_Base):
         self._finished = True
         if not frame.handle.active:
             return  # ended by hand on the engine handle: nothing left to do, no callbacks to run
+        _note_finish(frame, commit)
         if frame.savepoint is None:
             await (frame.handle.commit() if commit else frame.handle.rollback())
         elif commit:
@@ -405,10 +421,12 @@ class SyncAtomic(_Base):
         if outer is not None and outer.handle.active:
             self._nested_options_check(outer)
             savepoint = _savepoint_name()
+            note_transaction(f"SAVEPOINT {savepoint}", name)
             outer.handle.savepoint_sync(savepoint)
             frame = _Frame(outer.handle, owner, outer.depth + 1, savepoint)
             self._parent = outer
         else:
+            note_transaction("BEGIN", name)
             handle = core.begin_sync(name, isolation=self.isolation, read_only=self.read_only)
             frame = _Frame(handle, owner, 0)
         self._push(_sync_frames, frame)
@@ -443,6 +461,7 @@ class SyncAtomic(_Base):
         self._finished = True
         if not frame.handle.active:
             return
+        _note_finish(frame, commit)
         if frame.savepoint is None:
             (frame.handle.commit_sync if commit else frame.handle.rollback_sync)()
         elif commit:

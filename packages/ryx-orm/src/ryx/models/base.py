@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from ryx import exceptions, router, signals
+from ryx import exceptions, execution, router, signals
 from ryx._core import core
 from ryx.exceptions import FieldError
 from ryx.fields.base import Field
@@ -512,7 +512,7 @@ class Model(metaclass=ModelMetaclass):
                 continue
             values[field.column] = field.to_db(value)
         generated = d.get(pk.attname) is None
-        row = await core.insert(
+        row = await execution.insert(
             meta.table_name,
             values,
             returning=(pk.column,) if generated else (),
@@ -535,7 +535,7 @@ class Model(metaclass=ModelMetaclass):
         values = {f.column: f.to_db(getattr(self, f.attname)) for f in targets}
         if not values:
             return
-        updated = await self._base_query().update(values, alias=alias, tx=tx)
+        updated = await execution.update(self._base_query(), values, alias=alias, tx=tx)
         if updated == 0:
             raise type(self).DoesNotExist(
                 f"{type(self).__name__} with pk={self.pk!r} no longer exists, so save() updated nothing. "
@@ -552,7 +552,7 @@ class Model(metaclass=ModelMetaclass):
         tx = current_tx(alias)
         await self.before_delete()
         await signals.pre_delete.send(cls, instance=self)
-        await self._base_query().delete(alias=alias, tx=tx)
+        await execution.delete(self._base_query(), alias=alias, tx=tx)
         self.__dict__[pk.attname] = None
         self._state.adding = True
         await self.after_delete()
@@ -582,7 +582,7 @@ class Model(metaclass=ModelMetaclass):
         query = self._base_query().select(*(f.column for f in targets))
         hints: Any = [f.decode_hint for f in targets]
         try:
-            row = await query.fetch_get(alias=alias, tx=current_tx(alias), as_tuples=True, hints=hints)
+            row = await execution.fetch_get(query, alias=alias, tx=current_tx(alias), hints=hints)
         except exceptions.DoesNotExist:
             raise cls.DoesNotExist(f"{cls.__name__} with pk={self.pk!r} no longer exists") from None
         d = self.__dict__

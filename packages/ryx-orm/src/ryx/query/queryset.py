@@ -7,7 +7,7 @@ import collections
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from ryx import router, signals
+from ryx import execution, router, signals
 from ryx._core import core
 from ryx.exceptions import (
     DoesNotExist,
@@ -134,15 +134,15 @@ class QuerySet(Generic[_T]):
         alias, tx = self._read(state)
         if state.cache is not None and tx is None:
             return await self._cached_rows(state, query, alias), alias
-        rows = await query.fetch_all(alias=alias, tx=tx, as_tuples=True, hints=output_hints(state))
-        return rows, alias  # type: ignore[return-value]
+        rows = await execution.fetch_all(query, alias=alias, tx=tx, hints=output_hints(state))
+        return rows, alias
 
     async def _cached_rows(self, state: QueryState, query: core.Query, alias: str | None) -> list[_Row]:
         """Return the rows through the query cache (the key covers SQL, parameters and alias)."""
         from ryx import cache as cache_module
 
         async def fetch() -> list[Any]:
-            return await query.fetch_all(alias=alias, as_tuples=True, hints=output_hints(state))
+            return await execution.fetch_all(query, alias=alias, tx=None, hints=output_hints(state))
 
         if cache_module.get_cache() is None:
             return await fetch()
@@ -563,7 +563,7 @@ class QuerySet(Generic[_T]):
             return False
         st = st.replace(for_update=None)
         alias, tx = self._read(st)
-        return await select_query(st, ordered=st.sliced).exists(alias=alias, tx=tx)
+        return await execution.exists(select_query(st, ordered=st.sliced), alias=alias, tx=tx)
 
     async def count(self) -> int:
         """Return the number of rows the query gives (LIMIT, OFFSET and DISTINCT included)."""
@@ -572,7 +572,7 @@ class QuerySet(Generic[_T]):
             return 0
         st = st.replace(for_update=None)
         alias, tx = self._read(st)
-        return await select_query(st, ordered=st.sliced).count(alias=alias, tx=tx)
+        return await execution.count(select_query(st, ordered=st.sliced), alias=alias, tx=tx)
 
     async def aggregate(self, *args: Aggregate | RawAgg, **kwargs: Any) -> dict[str, Any]:
         """Return ``{name: value}`` of aggregates over the matching rows: ``aggregate(total=Sum("views"))``.
@@ -609,7 +609,7 @@ class QuerySet(Generic[_T]):
             q = q.filter(*st.where)
         alias, tx = self._read(st.replace(for_update=None))
         hints = [e.output_hint(scope) for e in named.values()]
-        row = await q.fetch_one(alias=alias, tx=tx, as_tuples=True, hints=hints)
+        row = await execution.fetch_one(q, alias=alias, tx=tx, hints=hints)
         values = tuple(row) if row is not None else (None,) * len(named)
         return dict(zip(named, values, strict=True))
 
@@ -710,7 +710,7 @@ class QuerySet(Generic[_T]):
         query, pk = write_query(st, "update")
         alias, tx = self._write()
         await signals.pre_update.send(sender=self.model, queryset=self, fields=kwargs)
-        count = await query.update(values, alias=alias, tx=tx, pk=pk)
+        count = await execution.update(query, values, alias=alias, tx=tx, pk=pk)
         await signals.post_update.send(sender=self.model, queryset=self, updated_count=count, fields=kwargs)
         return count
 
@@ -754,7 +754,7 @@ class QuerySet(Generic[_T]):
         query, pk = write_query(st, "delete")
         alias, tx = self._write()
         await signals.pre_bulk_delete.send(sender=self.model, queryset=self)
-        count = await query.delete(alias=alias, tx=tx, pk=pk)
+        count = await execution.delete(query, alias=alias, tx=tx, pk=pk)
         await signals.post_bulk_delete.send(sender=self.model, queryset=self, deleted_count=count)
         return count
 
@@ -910,8 +910,8 @@ class _Stream(Generic[_T]):
             self._buffer = self._shape(await qs._cached_rows(st, query, alias))
             self._done = True
             return
-        self._rows = query.stream(
-            chunk_size=self._chunk_size, alias=alias, tx=tx, as_tuples=True, hints=output_hints(st)
+        self._rows = execution.stream(
+            query, chunk_size=self._chunk_size, alias=alias, tx=tx, hints=output_hints(st)
         )
 
     async def __anext__(self) -> _T:

@@ -7,6 +7,7 @@ use ryx_query::ast::{AggFunc, BinOp, Cond, Expr, Func};
 use crate::convert::to_value::{json_value, to_value, to_values};
 use crate::errors::RyxErr;
 use crate::exceptions::{new_err, Kind};
+use crate::py_query::PyQuery;
 
 /// An SQL expression (immutable).
 #[pyclass(frozen, name = "Expr", module = "ryx_core")]
@@ -39,11 +40,14 @@ pub fn to_expr(obj: &Bound<'_, PyAny>, values_as_exprs: bool) -> PyResult<Expr> 
     Ok(Expr::col(name))
 }
 
-/// The right-hand side of a lookup: an Expr (F-style) or a bound value. Lists given to JSON lookups,
+/// The right-hand side of a lookup: an Expr (F-style), a Query (a subquery, e.g. for `in`) or a bound value. Lists given to JSON lookups,
 /// or compared with a JSON key, are JSON documents rather than IN lists.
 pub fn rhs(lhs: &Expr, lookup: &str, value: &Bound<'_, PyAny>) -> PyResult<Expr> {
     if let Ok(e) = value.cast::<PyExpr>() {
         return Ok(e.get().expr.clone());
+    }
+    if let Ok(q) = value.cast::<PyQuery>() {
+        return Ok(Expr::Subquery(Box::new((*q.get().query).clone())));
     }
     let is_list = value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>();
     let json_doc = matches!(lookup, "contains" | "contained_by")
@@ -84,6 +88,15 @@ impl PyExpr {
             None => Expr::col(name),
         };
         PyExpr { expr }
+    }
+
+    /// A subquery `(SELECT ...)`: a scalar value (one row, one column) or, in a lookup, the list of an `in`.
+    /// Qualify columns of the outer query with its table name or alias to correlate it.
+    #[staticmethod]
+    fn subquery(query: &Bound<'_, PyQuery>) -> Self {
+        PyExpr {
+            expr: Expr::Subquery(Box::new((*query.get().query).clone())),
+        }
     }
 
     /// A bound value.
@@ -262,6 +275,14 @@ impl PyCond {
         Ok(PyCond {
             cond: parse_cond(path, value)?,
         })
+    }
+
+    /// `EXISTS (query)`; `~Cond.exists(q)` is `NOT EXISTS`. Correlate it by qualifying outer columns.
+    #[staticmethod]
+    fn exists(query: &Bound<'_, PyQuery>) -> Self {
+        PyCond {
+            cond: Cond::exists((*query.get().query).clone()),
+        }
     }
 
     /// Literal SQL whose `?` placeholders are bound to `params`.

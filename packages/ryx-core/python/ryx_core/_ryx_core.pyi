@@ -163,6 +163,12 @@ class Expr:
         """A column; ``"t.c"`` means column ``c`` of table ``t``."""
 
     @staticmethod
+    def subquery(query: Query) -> Expr:
+        """A subquery ``(SELECT ...)``: a scalar value, or the list of an ``in`` lookup.
+
+        Qualify the outer query's columns with its table name or alias to correlate it.
+        """
+    @staticmethod
     def value(value: Any) -> Expr: ...
     @staticmethod
     def raw(sql: str, params: _Params | None = None) -> Expr:
@@ -200,12 +206,18 @@ class Cond:
 
     @staticmethod
     def lookup(lhs: Expr | str, lookup: str = "exact", value: Any = None) -> Cond:
-        """``lhs`` is an Expr or a plain column name; ``value`` may be an Expr (``F`` semantics)."""
+        """``lhs`` is an Expr or a plain column name; ``value`` may be an Expr (``F`` semantics).
+
+        A ``Query`` value is a subquery: ``Cond.lookup("id", "in", Query("t").select("x"))``.
+        """
 
     @staticmethod
     def parse(path: str, value: Any) -> Cond:
         """Django-style path: ``"created__year__gte"``, ``"data__a__b"``, ``"t.c__in"``."""
 
+    @staticmethod
+    def exists(query: Query) -> Cond:
+        """``EXISTS (query)``; ``~Cond.exists(q)`` is ``NOT EXISTS``."""
     @staticmethod
     def raw(sql: str, params: _Params | None = None) -> Cond: ...
     @staticmethod

@@ -1,6 +1,6 @@
 //! Boolean conditions (WHERE / HAVING / JOIN … ON): lookups, AND/OR/NOT trees, raw SQL and constants.
 
-use crate::ast::Expr;
+use crate::ast::{Expr, Query};
 use crate::error::Result;
 use crate::value::Value;
 
@@ -31,6 +31,8 @@ pub enum Cond {
     },
     /// A constant (`1 = 1` / `1 = 0`).
     Const(bool),
+    /// `EXISTS (SELECT …)`, usually correlated with the outer query; `NOT` gives `NOT EXISTS`.
+    Exists(Box<Query>),
 }
 
 impl Cond {
@@ -51,6 +53,12 @@ impl Cond {
             sql: sql.to_owned(),
             params,
         }
+    }
+
+    /// `EXISTS (query)`.
+    #[must_use]
+    pub fn exists(query: Query) -> Self {
+        Cond::Exists(Box::new(query))
     }
 
     /// Parse a Django-style filter (`"created__year__gte"`, `"t.c__in"`) and attach a bound value.

@@ -1,5 +1,7 @@
-//! Value expressions: columns, bound values, raw SQL, aggregates, arithmetic, transforms, JSON keys, functions.
+//! Value expressions: columns, bound values, raw SQL, aggregates, arithmetic, transforms, JSON keys, functions,
+//! subqueries.
 
+use crate::ast::Query;
 use crate::value::Value;
 
 /// An aggregate function.
@@ -209,6 +211,9 @@ pub enum Expr {
         /// Its arguments (see [`Func::arity`]).
         args: Vec<Expr>,
     },
+    /// A subquery, `(SELECT …)`: a scalar value, or the right side of `IN`. It may refer to the outer
+    /// query's columns by qualifying them with the outer table name or alias (a correlated subquery).
+    Subquery(Box<Query>),
 }
 
 impl Expr {
@@ -293,6 +298,12 @@ impl Expr {
     #[must_use]
     pub fn func(func: Func, args: Vec<Expr>) -> Self {
         Expr::Func { func, args }
+    }
+
+    /// A subquery `(SELECT …)`; its parameters are numbered within the enclosing statement.
+    #[must_use]
+    pub fn subquery(query: Query) -> Self {
+        Expr::Subquery(Box::new(query))
     }
 
     /// `left <op> right`.

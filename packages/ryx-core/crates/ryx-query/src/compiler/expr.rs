@@ -102,6 +102,12 @@ pub(crate) fn write_expr(w: &mut SqlWriter<'_>, e: &Expr) -> Result<()> {
             w.dialect().write_json_extract(w, &target, false)
         }
         Expr::Func { func, args } => write_func(w, *func, args),
+        Expr::Subquery(q) => {
+            w.push("(");
+            super::write_select(w, q)?;
+            w.push(")");
+            Ok(())
+        }
     }
 }
 
@@ -225,6 +231,12 @@ fn write_cond_in(w: &mut SqlWriter<'_>, c: &Cond, ctx: Ctx) -> Result<()> {
         }
         Cond::Const(b) => {
             w.push(if *b { "1 = 1" } else { "1 = 0" });
+            Ok(())
+        }
+        Cond::Exists(q) => {
+            w.push("EXISTS (");
+            super::write_select(w, q)?;
+            w.push(")");
             Ok(())
         }
     }

@@ -14,15 +14,22 @@ use crate::writer::{Compiled, SqlWriter};
 /// Unknown lookups or transforms, invalid values, bad identifiers, unsupported lock options.
 pub fn compile_select(q: &Query, d: &dyn Dialect) -> Result<Compiled> {
     let mut w = SqlWriter::new(d);
-    write_select_list(&mut w, q, q.distinct)?;
-    write_from_where(&mut w, q)?;
-    write_group_having(&mut w, q)?;
-    write_order_by(&mut w, &q.order_by)?;
-    write_slice(&mut w, q.limit, q.offset);
-    if let Some(lock) = &q.lock {
-        d.write_lock(&mut w, lock)?;
-    }
+    write_select(&mut w, q)?;
     Ok(w.finish())
+}
+
+/// Write a whole SELECT into `w`: a statement of its own, or a subquery whose parameters continue the
+/// enclosing statement's numbering.
+pub(crate) fn write_select(w: &mut SqlWriter<'_>, q: &Query) -> Result<()> {
+    write_select_list(w, q, q.distinct)?;
+    write_from_where(w, q)?;
+    write_group_having(w, q)?;
+    write_order_by(w, &q.order_by)?;
+    write_slice(w, q.limit, q.offset);
+    if let Some(lock) = &q.lock {
+        w.dialect().write_lock(w, lock)?;
+    }
+    Ok(())
 }
 
 /// Compile a row count. A sliced, distinct or grouped query is counted through a subquery so the slice,

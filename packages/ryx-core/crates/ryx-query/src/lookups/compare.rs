@@ -77,6 +77,13 @@ pub(super) fn in_list(
                 ),
             ))
         }
+        Expr::Subquery(q) => {
+            lhs(w)?;
+            w.push(" IN (");
+            crate::compiler::write_select(w, q)?;
+            w.push(")");
+            return Ok(());
+        }
         other => {
             lhs(w)?;
             w.push(" IN (");

@@ -73,6 +73,60 @@ pub fn select_joins(d: &dyn Dialect) -> String {
     show(compile_select(&q, d))
 }
 
+pub fn select_subqueries(d: &dyn Dialect) -> String {
+    // Correlated EXISTS / NOT EXISTS, IN (subquery) and a scalar COUNT subquery, with parameters on both
+    // sides of each subquery so their numbering through the statement shows.
+    let posts_of_author = |views: i64| {
+        Query::new("posts")
+            .alias("p2")
+            .add_column(Expr::raw("1", vec![]), None)
+            .filter(
+                Cond::lookup(col("p2.author_id"), "exact", col("a.id"))
+                    .and(c("p2.views__gte", views)),
+            )
+    };
+    let exists = Query::new("authors")
+        .alias("a")
+        .filter(c("a.active", true))
+        .filter(Cond::exists(posts_of_author(10)))
+        .filter(Cond::exists(posts_of_author(99)).not())
+        .limit(Some(5));
+    let in_sub = Query::new("authors")
+        .filter(Cond::lookup(
+            col("id"),
+            "in",
+            Expr::subquery(
+                Query::new("posts")
+                    .add_column(col("author_id"), None)
+                    .filter(c("title__icontains", "rust")),
+            ),
+        ))
+        .filter(c("name__startswith", "A"));
+    let count = Query::new("authors")
+        .add_column(col("authors.id"), None)
+        .add_column(
+            Expr::subquery(
+                Query::new("posts")
+                    .add_column(Expr::count_star(), None)
+                    .filter(Cond::lookup(
+                        col("posts.author_id"),
+                        "exact",
+                        col("authors.id"),
+                    ))
+                    .filter(c("posts.views__gt", 3)),
+            ),
+            Some("n_posts"),
+        )
+        .filter(c("authors.id__lt", 100))
+        .order_by(col("n_posts"), true);
+    show_all([
+        compile_select(&exists, d),
+        compile_select(&in_sub, d),
+        compile_select(&count, d),
+        compile_count(&exists, d),
+    ])
+}
+
 pub fn select_distinct(d: &dyn Dialect) -> String {
     let q = posts()
         .add_column(col("author_id"), None)

@@ -37,7 +37,7 @@ macro_rules! snapshot_tests {
 macro_rules! all_cases {
     ($dialect:expr) => {
         $crate::snapshot_tests!($dialect;
-            select_all, select_columns_and_aliases, select_joins, select_distinct, select_group_by_having,
+            select_all, select_columns_and_aliases, select_joins, select_subqueries, select_distinct, select_group_by_having,
             select_order_limit_offset, select_offset_only, select_limit_only, select_for_update,
             select_expressions, select_raw_fragments,
             count_plain, count_sliced, count_distinct, count_grouped, count_joined,

@@ -36,8 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from core_bench import DEFAULT_URLS, machine  # noqa: E402
-from ormbench.common import (  # noqa: E402
+from core_bench import DEFAULT_URLS, machine
+from ormbench.common import (
     N_ROWS,
     OPS,
     PRIMARY_RAW,
@@ -45,13 +45,13 @@ from ormbench.common import (  # noqa: E402
     Contender,
     Result,
     Timer,
-    _call,
+    call,
     expected_top_ids,
     make_rows,
 )
-from ormbench.raw import open_raw  # noqa: E402
-from ormbench.report import render  # noqa: E402
-from ormbench.sides import Admin, Side  # noqa: E402
+from ormbench.raw import open_raw
+from ormbench.report import render
+from ormbench.sides import Admin, Side
 
 ORMS = ("ryx", "sqlalchemy", "tortoise", "django")
 #: Backends each third-party ORM is measured on (the issue asks for SQLite and PostgreSQL).
@@ -110,25 +110,25 @@ async def check(side: Side, admin: Admin, ops: set[str], rows: list[tuple[Any, .
         raise CheckFailed(f"{side.name} on {admin.backend}, {op}: got {got!r}, expected {want!r}")
 
     if "fetch" in ops:
-        ids = sorted(side.ids(await _call(side.fetch)))
+        ids = sorted(side.ids(await call(side.fetch)))
         if ids != list(range(1, N_ROWS + 1)):
             fail("fetch", f"{len(ids)} rows, ids {ids[:3]}...", f"ids 1..{N_ROWS}")
     if "filter" in ops:
-        got = side.ids(await _call(side.filter_top))
+        got = side.ids(await call(side.filter_top))
         if got != expected_top_ids(rows):
             fail("filter", got, expected_top_ids(rows))
     if "aggregate" in ops:
-        n, avg, mx = side.agg_values(await _call(side.aggregate))
+        n, avg, mx = side.agg_values(await call(side.aggregate))
         want = (N_ROWS, sum(r[1] for r in rows) / N_ROWS, max(r[1] for r in rows))
         if n != want[0] or abs(avg - want[1]) > 1e-6 or mx != want[2]:
             fail("aggregate", (n, avg, mx), want)
     if "get" in ops:
-        got = side.ids([await _call(lambda: side.get(7))])
+        got = side.ids([await call(lambda: side.get(7))])
         if got != [7]:
             fail("get", got, [7])
     if "bulk_create" in ops:
         await admin.clear_inserted(side.prefix)
-        await _call(lambda: side.bulk_create(rows))
+        await call(lambda: side.bulk_create(rows))
         count = await admin.count_inserted(side.prefix)
         await admin.clear_inserted(side.prefix)
         if count != N_ROWS:
@@ -252,7 +252,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     explicit = args.contenders != "all"
     args.contenders = list(ORMS) if not explicit else [c.strip() for c in args.contenders.split(",") if c.strip()]
     args.contenders = [c for c in args.contenders if c != "raw"]  # the raw drivers always run: they are the baseline
-    unknown = (set(args.db) - {"sqlite", "postgres", "mysql"}) | (args.ops - set(OPS)) | (set(args.contenders) - set(ORMS))
+    unknown = set(args.db) - {"sqlite", "postgres", "mysql"}
+    unknown |= (args.ops - set(OPS)) | (set(args.contenders) - set(ORMS))
     if unknown:
         p.error(f"unknown backend, operation or contender: {', '.join(sorted(unknown))}")
     missing = [c for c in args.contenders if not available(c)]

@@ -128,7 +128,7 @@ class Contender:
     before: Callable[[], Awaitable[None] | None] | None = None
 
 
-async def _call(fn: Callable[[], Any]) -> Any:
+async def call(fn: Callable[[], Any]) -> Any:
     result = fn()
     if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
         return await result
@@ -153,7 +153,7 @@ class Timer:
                 elapsed = 0
                 for _ in range(inner):
                     if c.before is not None:
-                        await _call(c.before)
+                        await call(c.before)
                     start = time.perf_counter_ns()
                     result = c.fn()
                     if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):

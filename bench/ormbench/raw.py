@@ -22,7 +22,8 @@ def statements(mark: str) -> dict[str, str]:
 
     return {
         "fetch": f"SELECT {COLS} FROM {READ}",
-        "filter": f"SELECT {COLS} FROM {READ} WHERE active = {p(1)} AND score > {p(2)} ORDER BY score DESC LIMIT {TOP_N}",
+        "filter": f"SELECT {COLS} FROM {READ} WHERE active = {p(1)} AND score > {p(2)} "
+        f"ORDER BY score DESC LIMIT {TOP_N}",
         "aggregate": f"SELECT COUNT(id), AVG(score), MAX(score) FROM {READ}",
         "get": f"SELECT {COLS} FROM {READ} WHERE id = {p(1)}",
         "insert": f"INSERT INTO {INS} ({DATA_COLS}) VALUES ({', '.join(p(i) for i in range(1, 6))})",
@@ -35,9 +36,6 @@ class RawSide(Side):
 
     def ids(self, items: Any) -> list[int]:
         return [int(row[0]) for row in items]
-
-    def get_id(self, row: Any) -> int:
-        return int(row[0])
 
 
 class Sqlite3Side(RawSide):

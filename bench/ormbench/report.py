@@ -20,7 +20,8 @@ def _matrix(rows: list[dict[str, Any]]) -> list[tuple[str, str, list[str], dict[
         groups.setdefault((r["backend"], r["op"]), {})[r["contender"]] = r
     order = {op: i for i, op in enumerate(OPS)}
     out = []
-    for (backend, op), by_name in sorted(groups.items(), key=lambda kv: (kv[0][0] != "sqlite", kv[0][0], order[kv[0][1]])):
+    backends = {"sqlite": 0, "postgres": 1, "mysql": 2}
+    for (backend, op), by_name in sorted(groups.items(), key=lambda kv: (backends[kv[0][0]], order[kv[0][1]])):
         out.append((backend, op, list(by_name), by_name))
     return out
 

@@ -1,0 +1,7 @@
+"""placeholder."""
+
+NAME = "check"
+
+
+def command() -> None:
+    """TODO."""

@@ -1,0 +1,7 @@
+"""placeholder."""
+
+NAME = "inspectdb"
+
+
+def command() -> None:
+    """TODO."""

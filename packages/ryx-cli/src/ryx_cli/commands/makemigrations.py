@@ -1,0 +1,7 @@
+"""placeholder."""
+
+NAME = "makemigrations"
+
+
+def command() -> None:
+    """TODO."""

@@ -1,0 +1,7 @@
+"""placeholder."""
+
+NAME = "migrate"
+
+
+def command() -> None:
+    """TODO."""

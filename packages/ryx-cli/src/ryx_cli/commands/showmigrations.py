@@ -1,0 +1,7 @@
+"""placeholder."""
+
+NAME = "showmigrations"
+
+
+def command() -> None:
+    """TODO."""

@@ -1,0 +1,7 @@
+"""placeholder."""
+
+NAME = "sqlmigrate"
+
+
+def command() -> None:
+    """TODO."""

@@ -1,0 +1,7 @@
+"""placeholder."""
+
+NAME = "squashmigrations"
+
+
+def command() -> None:
+    """TODO."""

@@ -3,6 +3,7 @@
 * ``await create_tables(*models, alias=None, foreign_keys=False)`` builds each model's table from its fields
   for the current backend with ``ryx_core.ddl_create_table`` (a small fallback generator is used when the
   installed engine lacks it); any leftover table of the same name is dropped first.
+* ``with_links(*models)`` adds the auto-created through tables of their ManyToManyFields (create them last).
 * ``await drop_tables(*models)`` drops them (children first: pass them in creation order).
 * ``async with tables(*models):`` creates them for the block and drops them after it.
 * ``unique_name(prefix)`` gives a table name no concurrent run uses; ``await create_raw_table(name, {col: type})``
@@ -106,23 +107,44 @@ def _statements(ddl: Any) -> list[str]:
     return [ddl] if isinstance(ddl, str) else list(ddl)
 
 
-def foreign_keys_of(model: Any) -> list[dict[str, Any]]:
-    """Return the ``ddl_create_table`` foreign-key dicts of a model's ForeignKey/OneToOneField columns."""
+_FK_ACTIONS = {"CASCADE": "CASCADE", "SET_NULL": "SET NULL", "SET_DEFAULT": "SET DEFAULT", "PROTECT": "RESTRICT",
+               "RESTRICT": "RESTRICT", "DO_NOTHING": "NO ACTION"}  # fmt: skip
+
+
+def foreign_keys_of(model: Any, dia: str = "sqlite") -> list[dict[str, Any]]:
+    """Return the ``ddl_create_table`` foreign-key dicts of a model's ForeignKey/OneToOneField columns.
+
+    The ON DELETE action mirrors ``on_delete`` (PROTECT is RESTRICT; SET_DEFAULT is NO ACTION on MySQL, which
+    lacks it): the ORM applies ``on_delete`` itself, and the constraint must agree with it.
+    """
     out = []
     for f in _fields(model):
         remote = getattr(f, "remote_model", None)
         if remote is None or not getattr(f, "db_constraint", True):
             continue
-        action = str(getattr(f, "on_delete", "CASCADE")).upper().replace("_", " ")
+        action = _FK_ACTIONS.get(str(getattr(f, "on_delete", "CASCADE")).upper(), "NO ACTION")
+        if action == "SET DEFAULT" and dia in ("mysql", "mariadb"):
+            action = "NO ACTION"
         out.append(
             {
                 "columns": [f.column],
                 "ref_table": remote._meta.table_name,
                 "ref_columns": [f.target_field.column],
-                "on_delete": "RESTRICT" if action == "PROTECT" else action,
+                "on_delete": action,
             }
         )
     return out
+
+
+def with_links(*models: Any) -> tuple[Any, ...]:
+    """Return ``models`` plus the auto-created through models of their ManyToManyFields, each after its ends."""
+    out = list(models)
+    for model in models:
+        for m2m in getattr(model._meta, "many_to_many", {}).values():
+            through = m2m.through_model
+            if through not in out:
+                out.append(through)
+    return tuple(out)
 
 
 async def create_tables(*models: Any, alias: str | None = None, foreign_keys: bool = False) -> None:
@@ -138,7 +160,7 @@ async def create_tables(*models: Any, alias: str | None = None, foreign_keys: bo
         cols = columns_of(model)
         builder = getattr(ryx_core, "ddl_create_table", None)
         if builder is not None:
-            fks = foreign_keys_of(model) if foreign_keys else []
+            fks = foreign_keys_of(model, dialect(alias)) if foreign_keys else []
             ddl = builder(model._meta.table_name, cols, dialect=dialect(alias), schema=schema, foreign_keys=fks)
         else:
             ddl = fallback_create_table(_qualified(model, alias), cols, dialect(alias), alias)

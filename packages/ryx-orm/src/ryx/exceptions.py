@@ -89,6 +89,40 @@ class ValidationError(RyxError):
         return f"ValidationError({self.errors!r})"
 
 
+class _DeletionRefused(IntegrityError):
+    """Base of the errors of a delete refused by ``on_delete`` (nothing was deleted)."""
+
+    sqlstate: str | None
+    constraint: str | None
+    table: str | None
+
+    def __init__(self, message: str, objects: list[Any]) -> None:
+        """Refuse the delete because of ``objects``."""
+        super().__init__(message)
+        self.sqlstate = None
+        self.constraint = None
+        self.table = None
+        self.objects = objects
+
+
+class ProtectedError(_DeletionRefused):
+    """A delete would remove rows referenced by ``on_delete="PROTECT"``; ``protected_objects`` lists them."""
+
+    @property
+    def protected_objects(self) -> list[Any]:
+        """Return the objects whose PROTECT reference refused the delete."""
+        return self.objects
+
+
+class RestrictedError(_DeletionRefused):
+    """A delete would remove rows referenced by ``on_delete="RESTRICT"`` (not deleted by a cascade as well)."""
+
+    @property
+    def restricted_objects(self) -> list[Any]:
+        """Return the objects whose RESTRICT reference refused the delete."""
+        return self.objects
+
+
 __all__ = [
     "NON_FIELD_ERRORS",
     "CheckViolation",
@@ -106,7 +140,9 @@ __all__ = [
     "PoolNotInitialized",
     "PoolTimeout",
     "ProgrammingError",
+    "ProtectedError",
     "QueryError",
+    "RestrictedError",
     "RyxError",
     "TransactionError",
     "UniqueViolation",

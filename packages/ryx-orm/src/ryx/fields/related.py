@@ -1,4 +1,4 @@
-"""`ForeignKey` and `OneToOneField`: the ``<name>_id`` column, assignment from an instance or a key, metadata."""
+"""`ForeignKey` and `OneToOneField`: the ``<name>_id`` column, the forward accessor, and explicit loading."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, Unpack
 
 from ryx.exceptions import FieldError, RyxError
 from ryx.fields.base import ORDERED_LOOKUPS, Field, FieldOptions
+from ryx.fields.reverse import Hop
 
 if TYPE_CHECKING:
     from typing import Self
@@ -18,7 +19,18 @@ ON_DELETE_CHOICES: Final = ("CASCADE", "SET_NULL", "PROTECT", "RESTRICT", "SET_D
 
 
 class RelatedObjectNotLoaded(RyxError):
-    """A forward relation (``post.author``) was read before the related object was loaded or assigned."""
+    """A relation (``post.author``, ``user.profile``) was read before it was loaded or assigned.
+
+    Load it with ``select_related``/``prefetch_related`` on the query, or explicitly with
+    ``await obj.fetch_related("author")`` (or ``await Post.author.fetch(obj)``).
+    """
+
+
+def related_read_alias(model: type[Model], instance: Model) -> str | None:
+    """Return the alias a relation of ``instance`` reads from: router > ``Meta.database`` > the instance's database."""
+    from ryx import router
+
+    return router.read_alias(model, None, instance=instance) or instance._state.db
 
 
 class ForeignKey(Field[_M], Generic[_M]):
@@ -32,6 +44,9 @@ class ForeignKey(Field[_M], Generic[_M]):
 
     SUPPORTED_LOOKUPS = ORDERED_LOOKUPS
     is_relation: ClassVar[bool] = True
+    many_to_many: ClassVar[bool] = False
+    #: True for OneToOneField: the reverse side is a single object (``user.profile``), not a manager.
+    one_to_one: ClassVar[bool] = False
     #: Whether the column is unique unless ``unique=`` says otherwise (True for OneToOneField).
     unique_by_default: ClassVar[bool] = False
 
@@ -136,6 +151,18 @@ class ForeignKey(Field[_M], Generic[_M]):
         return registry.resolve(self.to, relative_to=self.model)
 
     @property
+    def related_model(self) -> type[Model]:
+        """Return the related model class (alias of `remote_model`)."""
+        return self.remote_model
+
+    def hops(self) -> tuple[Hop, ...]:
+        """Return the join a query path makes across this relation (to the related row, if any)."""
+        assert self.model is not None
+        return (
+            Hop(self.model, self.column, self.remote_model, self.target_field.column, False, self.null, self.name),
+        )
+
+    @property
     def target_field(self) -> Field[Any]:
         """Return the field of the related model the key refers to (its primary key unless ``to_field``)."""
         remote = self.remote_model
@@ -217,13 +244,39 @@ class ForeignKey(Field[_M], Generic[_M]):
             return cached  # assigned (maybe saved since) or loaded
         if key is None:
             return None
-        remote = self.remote_model.__name__
         owner_name = type(instance).__name__
         raise RelatedObjectNotLoaded(
-            f"{owner_name}.{self.name} is not loaded ({owner_name}.{self.attname} = {key!r}): read "
-            f"`obj.{self.attname}` for the key, or load the object explicitly with "
-            f"`await {remote}.objects.get(pk=obj.{self.attname})` and assign it (`obj.{self.name} = ...`)."
+            f"{owner_name}.{self.name} is not loaded ({owner_name}.{self.attname} = {key!r}). Load it with "
+            f"the query (`.select_related({self.name!r})` or `.prefetch_related({self.name!r})`), or explicitly "
+            f"with `await obj.fetch_related({self.name!r})` (or `await {owner_name}.{self.name}.fetch(obj)`); "
+            f"`obj.{self.attname}` is the key and needs no query."
         )
+
+    def is_loaded(self, instance: Model) -> bool:
+        """Return True when reading the relation on ``instance`` needs no query (loaded, assigned or a None key)."""
+        state = instance.__dict__
+        key = state.get(self.attname)
+        if key is None:
+            return True
+        cached = state.get(self.cache_name)
+        return cached is not None and cached.__dict__.get(self.target_field.attname) == key
+
+    async def fetch(self, instance: Model) -> _M | None:
+        """Load the related object of ``instance`` (one query unless it is loaded), keep it, and return it.
+
+        ``await Post.author.fetch(post)`` returns the Author (None when the key is None); afterwards
+        ``post.author`` reads it without a query. Raise ``Author.DoesNotExist`` when the row is gone.
+        """
+        if self.is_loaded(instance):
+            return self.__get__(instance, type(instance))  # type: ignore[no-any-return]
+        from ryx.query.queryset import QuerySet
+
+        remote = self.remote_model
+        key = instance.__dict__[self.attname]
+        qs: QuerySet[Any] = QuerySet(remote, _using=related_read_alias(remote, instance))
+        obj = await qs.get(**{self.target_field.attname: key})
+        instance.__dict__[self.cache_name] = obj
+        return obj  # type: ignore[no-any-return]
 
     def __set__(self, instance: Model, value: Any) -> None:
         """Assign an instance (key + cached object), a key (cache dropped unless it matches) or None."""
@@ -250,9 +303,24 @@ class ForeignKey(Field[_M], Generic[_M]):
 
 
 class OneToOneField(ForeignKey[_M]):
-    """A one-to-one relation: a ForeignKey whose column is unique (``unique`` is True unless given)."""
+    """A one-to-one relation: a ForeignKey whose column is unique (``unique`` is True unless given).
+
+    The reverse side is a single object (``user.profile``), read with the same rules as the forward side.
+    """
 
     unique_by_default = True
+    one_to_one = True
 
 
-__all__ = ["ON_DELETE_CHOICES", "ForeignKey", "OneToOneField", "RelatedObjectNotLoaded"]
+#: The forward accessor class of the original API (``ryx.descriptors.ForwardDescriptor``): the field itself.
+ForwardDescriptor = ForeignKey
+
+
+__all__ = [
+    "ON_DELETE_CHOICES",
+    "ForeignKey",
+    "ForwardDescriptor",
+    "OneToOneField",
+    "RelatedObjectNotLoaded",
+    "related_read_alias",
+]

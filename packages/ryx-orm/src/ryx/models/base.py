@@ -58,6 +58,38 @@ class ModelRegistry:
     def __init__(self) -> None:
         """Create an empty registry."""
         self._models: dict[tuple[str, str], type[Model]] = {}
+        self._pending: list[Any] = []
+
+    def add_relations(self, model: type[Model]) -> None:
+        """Queue the relation fields of ``model`` whose reverse side is installed once their target exists."""
+        self._pending.extend(model._meta.relation_fields)
+        self._pending.extend(model._meta.many_to_many.values())
+        self.resolve_pending()
+
+    def resolve_pending(self) -> None:
+        """Install the reverse side of every queued relation whose target model can now be resolved."""
+        from ryx.fields.reverse import Relation, install
+
+        waiting: list[Any] = []
+        ready: list[Any] = []
+        for field in self._pending:
+            try:
+                field.remote_model  # noqa: B018 - resolves (and caches) a name
+            except LookupError:
+                waiting.append(field)
+            else:
+                ready.append(field)
+        self._pending = waiting
+        for field in ready:
+            if field.model is not None and self._models.get((field.model.__module__, field.model.__name__)) in (
+                field.model,
+                None,
+            ):
+                install(Relation(field, field.model, field.remote_model))
+
+    def pending(self) -> list[str]:
+        """Return ``Model.field -> 'Target'`` for relations whose target model is not defined yet."""
+        return [f"{f.model.__name__}.{f.name} -> {f.to!r}" for f in self._pending if f.model is not None]
 
     def register(self, model: type[Model]) -> None:
         """Add ``model`` (a later class with the same module and name replaces the earlier one)."""
@@ -169,6 +201,8 @@ class ModelMetaclass(type):
         for parent in reversed(parents):
             for field in parent._meta.fields.values():
                 fields[field.name] = field
+            for field in parent._meta.many_to_many.values():
+                fields[field.name] = field
             inherited_managers.update((k, m) for k, m in parent._meta.managers.items() if not m.auto_created)
         for key in removed:
             fields.pop(key, None)
@@ -202,6 +236,9 @@ class ModelMetaclass(type):
 
         if not opts.abstract:
             registry.register(cls)
+            for m2m in list(opts.many_to_many.values()):
+                m2m.create_through()
+            registry.add_relations(cls)
         return cls
 
 
@@ -543,16 +580,32 @@ class Model(metaclass=ModelMetaclass):
             )
 
     async def delete(self, using: str | None = None) -> None:
-        """DELETE the instance's row, then clear its primary key (``on_delete`` is not applied)."""
+        """DELETE the instance's row, applying ``on_delete`` to the rows pointing at it, then clear its pk.
+
+        CASCADE/SET_NULL/SET_DEFAULT/PROTECT/RESTRICT run in Python in one transaction (see `ryx.deletion`);
+        `ProtectedError`/`RestrictedError` mean nothing was deleted.
+        """
+        from ryx.deletion import Collector, has_dependents
+        from ryx.transaction import transaction as atomic
+
         cls = type(self)
         pk = self._pk_field()
         if self.pk is None:
             raise ValueError(f"Cannot delete an unsaved {cls.__name__} instance: its {pk.attname} is None")
         alias = self._alias_for_write(using)
-        tx = current_tx(alias)
-        await self.before_delete()
-        await signals.pre_delete.send(cls, instance=self)
-        await execution.delete(self._base_query(), alias=alias, tx=tx)
+        if not has_dependents(cls):
+            await self.before_delete()
+            await signals.pre_delete.send(cls, instance=self)
+            await execution.delete(self._base_query(), alias=alias, tx=current_tx(alias))
+        else:
+            async with atomic(alias):
+                collector = Collector(alias)
+                await collector.collect(cls, [self], root=True)
+                collector.check([self])
+                await self.before_delete()
+                await signals.pre_delete.send(cls, instance=self)
+                await collector.apply()
+                await execution.delete(self._base_query(), alias=alias, tx=current_tx(alias))
         self.__dict__[pk.attname] = None
         self._state.adding = True
         await self.after_delete()

@@ -11,6 +11,7 @@ from ryx.exceptions import FieldError
 if TYPE_CHECKING:
     from ryx.fields.base import Field
     from ryx.fields.related import ForeignKey
+    from ryx.fields.reverse import Relation
     from ryx.fields.scalar import _DateBase
     from ryx.models.base import Model
     from ryx.models.manager import Manager
@@ -100,6 +101,7 @@ META_OPTIONS: Final = (
     "table_name",
     "db_table",
     "abstract",
+    "auto_created",
     *INHERITED_OPTIONS,
     "verbose_name",
     "verbose_name_plural",
@@ -155,6 +157,10 @@ class Options:
         self.model_name = model_name.lower()
         self.table_name: str = _str_or_empty(table, "table_name") or default_table_name(model_name)
         self.abstract = bool(own.get("abstract", False))
+        #: True for the link model a ManyToManyField creates (migrations treat it as an ordinary model).
+        self.auto_created = bool(own.get("auto_created", False))
+        #: ``(model, field name)`` of the ManyToManyField that created this link model, else None.
+        self.auto_created_for: tuple[type[Model], str] | None = None
         self.app_label: str = _str_or_empty(option("app_label", ""), "app_label")
         database = option("database", None)
         if database is not None and (not isinstance(database, str) or not database):
@@ -185,6 +191,9 @@ class Options:
         self.model: type[Model] | None = None
         self.fields: dict[str, Field[Any]] = {}
         self.many_to_many: dict[str, Any] = {}
+        #: The reverse sides of the relations pointing at this model (`ryx.fields.reverse.Relation`).
+        self.related_objects: list[Relation] = []
+        self._relations: dict[str, Any] | None = None
         self.managers: dict[str, Manager[Any]] = {}
         self.default_manager: Manager[Any] | None = None
         self.pk_field: Field[Any] | None = None
@@ -230,6 +239,7 @@ class Options:
             f for f in self.concrete_fields if isinstance(f, _DateBase) and (f.auto_now or f.auto_now_add)
         )
         self.relation_fields = tuple(f for f in self.concrete_fields if isinstance(f, ForeignKey))
+        self._relations = None
         by_name: dict[str, Field[Any]] = {}
         for f in self.concrete_fields:
             by_name[f.attname] = f
@@ -269,6 +279,57 @@ class Options:
         except (KeyError, TypeError):
             choices = sorted(set(self._by_name))
             raise FieldError(f"{self.object_name} has no field {name!r}; choices are: {', '.join(choices)}") from None
+
+    # ------------------------------------------------------------------------------------------ relations
+
+    def relations_changed(self) -> None:
+        """Forget the relation index (a reverse relation was added)."""
+        self._relations = None
+
+    def relation(self, name: str) -> Any:
+        """Return what a query path step ``name`` follows: a ForeignKey/OneToOneField, a ManyToManyField,
+        or a reverse `Relation` (by its query name); None when ``name`` is not a relation of this model.
+        """
+        index = self._relations
+        if index is None:
+            from ryx.fields.reverse import Clash
+
+            index = {}
+            for rel in self.related_objects:
+                if rel.query_name is not None:
+                    previous = index.get(rel.query_name)
+                    if previous is None:
+                        index[rel.query_name] = rel
+                    else:  # ambiguous: the path names two relations
+                        claimed = previous.relations if isinstance(previous, Clash) else [previous]
+                        index[rel.query_name] = Clash(rel.query_name, [*claimed, rel])
+            for f in self.relation_fields:
+                index[f.name] = f
+            index.update(self.many_to_many)
+            self._relations = index
+        found = index.get(name)
+        if found is not None and type(found).__name__ == "Clash":
+            raise found.error()
+        return found
+
+    def relation_names(self) -> list[str]:
+        """Return the names a query path can follow from this model (forward, many-to-many and reverse)."""
+        self.relation("")
+        assert self._relations is not None
+        return sorted(self._relations)
+
+    def accessor(self, name: str) -> Any:
+        """Return the relation whose instance attribute is ``name`` (forward field, M2M, or reverse accessor)."""
+        for rel in self.related_objects:
+            if rel.accessor_name == name:
+                return rel
+        fld = self.many_to_many.get(name)
+        if fld is not None:
+            return fld
+        for f in self.relation_fields:
+            if f.name == name:
+                return f
+        return None
 
     @property
     def decode_hints(self) -> tuple[str | None, ...]:

@@ -20,6 +20,7 @@ from ryx.exceptions import (
     RyxError,
 )
 from ryx.query.aggregates import Aggregate, Count, RawAgg
+from ryx.query.chunks import chunk_size, chunks
 from ryx.query.compiler import (
     Column,
     Mode,
@@ -744,19 +745,53 @@ class QuerySet(Generic[_T]):
         return values
 
     async def delete(self) -> int:
-        """Delete the matching rows in one DELETE and return how many went (a slice deletes only its rows).
+        """Delete the matching rows and return how many of this model's rows went (a slice deletes only its rows).
 
-        Sends ``pre_bulk_delete``/``post_bulk_delete``; no per-instance hooks or signals run.
+        ``on_delete`` of the relations pointing at the model is applied in Python, in one transaction
+        (CASCADE, SET_NULL, SET_DEFAULT, PROTECT, RESTRICT), the same way on every backend; cascaded objects
+        get their ``pre_delete``/``post_delete`` signals. The query's own rows send
+        ``pre_bulk_delete``/``post_bulk_delete`` only.
         """
+        from ryx.deletion import Collector, has_dependents
+
         st = self._state
         if st.empty:
             return 0
-        query, pk = write_query(st, "delete")
-        alias, tx = self._write()
-        await signals.pre_bulk_delete.send(sender=self.model, queryset=self)
-        count = await execution.delete(query, alias=alias, tx=tx, pk=pk)
-        await signals.post_bulk_delete.send(sender=self.model, queryset=self, deleted_count=count)
+        if not has_dependents(self.model):
+            write_query(st, "delete")  # refuse an aggregated query before any signal
+            await signals.pre_bulk_delete.send(sender=self.model, queryset=self)
+            count = await self._delete_rows()
+            await signals.post_bulk_delete.send(sender=self.model, queryset=self, deleted_count=count)
+            return count
+        write_query(st, "delete")
+        alias = router.write_alias(self.model, st.using)
+        async with atomic(alias):
+            roots = await self._root_objects(alias)
+            collector = Collector(alias)
+            await collector.collect(self.model, roots, root=True)
+            collector.check(roots)
+            await signals.pre_bulk_delete.send(sender=self.model, queryset=self)
+            await collector.apply()
+            pk = self._info.pk_field
+            count = 0
+            for part in chunks([o.pk for o in roots], chunk_size(alias)):
+                keys = {f"{pk.attname}__in": list(part)}
+                count += await QuerySet(self.model, _using=alias).filter(**keys)._delete_rows()
+            await signals.post_bulk_delete.send(sender=self.model, queryset=self, deleted_count=count)
         return count
+
+    async def _root_objects(self, alias: str | None) -> list[Any]:
+        """Return the rows a delete starts from, as instances (the slice and order of the query kept)."""
+        st = self._state.replace(
+            mode="model", columns=None, annotations={}, loaded=None, group=False, for_update=None, using=alias
+        )
+        return await self._run(st, select_query(st))
+
+    async def _delete_rows(self) -> int:
+        """DELETE the matching rows in one statement (no ``on_delete``, no signal)."""
+        query, pk = write_query(self._state, "delete")
+        alias, tx = self._write()
+        return await execution.delete(query, alias=alias, tx=tx, pk=pk)
 
     async def bulk_delete(self, instances: Iterable[_T] | None = None, **options: Any) -> int:
         """Delete the matching rows (alias of `delete`), or the given instances (see `ryx.bulk.bulk_delete`)."""

@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 from datetime import datetime
@@ -153,7 +154,7 @@ def contender(side: Side, op: str, admin: Admin, rows: list[tuple[Any, ...]], ne
 
 async def bench_backend(
     backend: str, url: str, timer: Timer, args: argparse.Namespace, urls: dict[str, str]
-) -> tuple[list[Result], str]:
+) -> tuple[list[Result], str, list[str]]:
     rows = make_rows()
     admin = await Admin.open(backend, url)
     sides: list[Side] = []
@@ -165,8 +166,16 @@ async def bench_backend(
             if side.prefix not in prefixes:
                 prefixes.append(side.prefix)
                 await admin.prepare(side.prefix, rows)
-        for side in sides:
-            await check(side, admin, args.ops, rows)
+        excluded: list[str] = []
+        for side in list(sides):
+            try:
+                await check(side, admin, args.ops, rows)
+            except Exception as exc:  # a wrong result or a crash: report it, and time nobody's wrong answers
+                if side.raw:
+                    raise
+                excluded.append(f"{side.name} on {backend}: {type(exc).__name__}: {exc}")
+                print(f"excluded {excluded[-1]}", file=sys.stderr)
+                sides.remove(side)
 
         counter = iter(range(10**12))
 
@@ -195,7 +204,7 @@ async def bench_backend(
                         inner,
                     )
                 )
-        return results, admin.server
+        return results, admin.server, excluded
     finally:
         for side in sides:
             with contextlib.suppress(Exception):
@@ -246,12 +255,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     p.add_argument("--fail-on-miss", action="store_true", help="exit 1 when a target of Ryx does not hold")
+    for hidden in ("--child-backend", "--child-url", "--child-out"):  # set by the parent for its child processes
+        p.add_argument(hidden, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.db = [b.strip() for b in args.db.split(",") if b.strip()]
     args.ops = {o.strip() for o in args.ops.split(",") if o.strip()}
     explicit = args.contenders != "all"
     args.contenders = list(ORMS) if not explicit else [c.strip() for c in args.contenders.split(",") if c.strip()]
-    args.contenders = [c for c in args.contenders if c != "raw"]  # the raw drivers always run: they are the baseline
+    args.contenders = [
+        c for c in args.contenders if c not in ("raw", "none")
+    ]  # the raw drivers always run: they are the baseline
     unknown = set(args.db) - {"sqlite", "postgres", "mysql"}
     unknown |= (args.ops - set(OPS)) | (set(args.contenders) - set(ORMS))
     if unknown:
@@ -264,42 +277,71 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+async def run_backend(args: argparse.Namespace) -> dict[str, Any]:
+    """Child process: benchmark one backend; return its results, server version and excluded contenders."""
+    backend, url = args.child_backend, args.child_url
     logging.getLogger("asyncmy").setLevel(logging.ERROR)  # its server-warning notes ("Unknown table") are noise
     timer = Timer(runs=args.runs, warmup=args.warmup)
-    results: list[Result] = []
+    results, server, excluded = await bench_backend(backend, url, timer, args, {backend: url})
+    return {"results": [r.as_json() for r in results], "server": server, "excluded": excluded}
+
+
+def child_argv(args: argparse.Namespace, backend: str, url: str, out: Path) -> list[str]:
+    """Return the command line of the child process that benchmarks ``backend``."""
+    argv = [sys.executable, str(Path(__file__).resolve()), "--ops", ",".join(sorted(args.ops))]
+    argv += ["--contenders", ",".join(args.contenders) or "none", "--runs", str(args.runs)]
+    argv += ["--warmup", str(args.warmup)]
+    for op in OPS:
+        argv += [f"--{op.replace('_', '-')}-inner", str(getattr(args, f"{op}_inner"))]
+    return [*argv, "--child-backend", backend, "--child-url", url, "--child-out", str(out)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child_backend:
+        Path(args.child_out).write_text(json.dumps(asyncio.run(run_backend(args)), default=str))
+        return 0
+    results: list[dict[str, Any]] = []
     servers: dict[str, str] = {}
+    excluded: list[str] = []
+    failed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="ryx-orm-bench-") as tmp:
-        urls: dict[str, str] = {}
         for backend in args.db:
             url = {"postgres": args.postgres_url, "mysql": args.mysql_url}.get(backend) or args.sqlite_url
             if url is None:
                 path = Path(tmp) / "bench.db"
                 sqlite3.connect(path).close()
                 url = f"sqlite://{path}"
-            urls[backend] = url
-        for backend in args.db:
-            rows, servers[backend] = await bench_backend(backend, urls[backend], timer, args, urls)
-            results += rows
+            # One process per backend: the ORMs keep per-process state (Django's settings, Tortoise's caches
+            # of compiled statements) that cannot be switched to another database cleanly.
+            out = Path(tmp) / f"{backend}.json"
+            print(f"benchmarking {backend}...", file=sys.stderr, flush=True)
+            if subprocess.run(child_argv(args, backend, url, out), check=False).returncode != 0 or not out.exists():
+                failed.append(backend)
+                continue
+            data = json.loads(out.read_text())
+            results += data["results"]
+            servers[backend] = data["server"]
+            excluded += data["excluded"]
     meta = {
         "machine": machine(),
         "versions": versions(),
         "servers": servers,
         "method": f"{args.warmup} warm-up + {args.runs} timed runs, contenders interleaved, "
         "median of per-iteration times; every contender's results checked once before timing",
-        "skipped": [f"{name} (not installed)" for name in args.skipped],
+        "skipped": [f"{name} (not installed)" for name in args.skipped] + excluded,
         "argv": sys.argv[1:] if argv is None else argv,
         "when": datetime.now().isoformat(timespec="seconds"),
     }
     print(render(results, meta))
     if args.json:
-        args.json.write_text(
-            json.dumps({"meta": meta, "results": [r.as_json() for r in results]}, indent=2, default=str) + "\n"
-        )
+        args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=2, default=str) + "\n")
         print(f"\nwrote {args.json}")
-    return 1 if args.fail_on_miss and any(r.holds is False for r in results) else 0
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)} (see the errors above)", file=sys.stderr)
+        return 2
+    return 1 if args.fail_on_miss and any(r["holds"] is False for r in results) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(main())

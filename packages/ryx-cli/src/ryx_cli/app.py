@@ -109,7 +109,10 @@ def build_app(argv: Sequence[str] | None = None, *, load_plugins: bool = True) -
     if load_plugins:
         builtin = {str(info.name) for info in app.registered_commands}
         args = list(sys.argv[1:] if argv is None else argv)
-        failures = discover(configured_plugins(GlobalOptions(config=_config_from_argv(args, builtin))))
+        configured, root = configured_plugins(GlobalOptions(config=_config_from_argv(args, builtin)))
+        if configured and root is not None and str(root) not in sys.path:
+            sys.path.insert(0, str(root))  # the project's own plugins import like its models do
+        failures = discover(configured)
         console = Console()
         for failure in failures:
             console.warn(f"could not load the {failure.source}: {failure.error}")

@@ -109,11 +109,15 @@ def ask_yes_no(question: str, *, default: bool = False, no_input: bool = False) 
 
 
 def ask_text(question: str, *, no_input: bool = False) -> str | None:
-    """Ask for a line of text; None without a terminal (or with --no-input)."""
-    if no_input or not stdin_is_interactive():
+    """Ask for a line of text, from a terminal or a pipe (``echo yes | ryx flush``); None at EOF or with --no-input."""
+    if no_input:
         return None
-    value: str = typer.prompt(question, default="", show_default=False)
-    return value
+    typer.echo(f"{question}: ", nl=False)
+    line = sys.stdin.readline()
+    if not line:
+        typer.echo()
+        return None
+    return line.rstrip("\n")
 
 
 __all__ = ["Console", "ask_text", "ask_yes_no", "color_enabled", "stdin_is_interactive"]

@@ -216,7 +216,8 @@ def _pool(value: Any, path: Path) -> dict[str, Any]:
         elif isinstance(raw, kind) and not isinstance(raw, bool):
             out[key] = raw
         else:
-            raise UsageError(f"{path}: pool option {key} must be a {kind.__name__}, not {raw!r}")
+            what = {int: "an integer", float: "a number", str: "a string"}[kind]
+            raise UsageError(f"{path}: pool option {key} must be {what}, not {raw!r}")
     return out
 
 
@@ -286,12 +287,16 @@ def resolve(options: GlobalOptions, *, cwd: Path | None = None, environ: Mapping
     )
 
 
-def configured_plugins(options: GlobalOptions, *, cwd: Path | None = None) -> Sequence[str]:
-    """Return the plugin classes named in the config file, or nothing when the config cannot be read."""
+def configured_plugins(options: GlobalOptions, *, cwd: Path | None = None) -> tuple[Sequence[str], Path | None]:
+    """Return the plugin classes named in the config file and the project root they import from.
+
+    Nothing when the config cannot be read: the command itself reports that error.
+    """
     try:
-        return resolve(options, cwd=cwd, environ={}).plugins
+        settings = resolve(options, cwd=cwd, environ={})
     except UsageError:
-        return ()
+        return (), None
+    return settings.plugins, settings.root
 
 
 __all__ = [

@@ -45,7 +45,7 @@ def command(
             inv.console.line(f"This deletes every row of {len(models)} table(s) on {alias!r}: {tables}.")
             answer = ask_text("Type 'yes' to continue", no_input=no_input)
             if answer is None:
-                raise CommandError("nothing was deleted: there is no terminal to confirm on, so pass --yes")
+                raise CommandError("nothing was deleted: no answer to confirm with (pass --yes to skip the question)")
             if answer.strip().lower() != "yes":
                 raise CommandError("flush cancelled; nothing was deleted")
         deleted = 0

@@ -140,12 +140,17 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the raw drivers in the same run; prints ratios and writes bench/results/."""
+    """Benchmarks: ryx_core and the Ryx ORM against the raw drivers (and other ORMs), in the same run.
+
+    Writes bench/results/core.json and bench/results/orm.json. Arguments after ``--`` go to both scripts,
+    so use the options they share (``--db``, ``--runs``, ``--warmup``): ``nox -s bench -- --db sqlite``.
+    """
     _install_ryx(session, *_group("bench"))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     args = session.posargs or ["--db", "sqlite,postgres,mysql"]
     session.run("python", str(ROOT / "bench" / "core_bench.py"), *args, "--json", str(out / "core.json"))
+    session.run("python", str(ROOT / "bench" / "orm_bench.py"), *args, "--json", str(out / "orm.json"))
 
 
 @nox.session

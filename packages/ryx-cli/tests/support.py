@@ -157,6 +157,38 @@ class Project:
         finally:
             ryx_core.close_sync(CLEANUP_ALIAS)
 
+    def dialect(self) -> str:
+        """Return the ryx_core DDL dialect of the server (MariaDB is told apart from MySQL)."""
+        if self.backend != "mysql":
+            return self.backend
+        version = str(self.query("SELECT VERSION()")[0][0])
+        return "mariadb" if "mariadb" in version.lower() else "mysql"
+
+    def create_table(
+        self, name: str, columns: Sequence[Mapping[str, Any]], foreign_keys: Sequence[Mapping[str, Any]] = ()
+    ) -> str:
+        """Create a table by hand (``{p}`` in names is the prefix): an ``id`` key plus ``columns``; return its name."""
+        table = name.replace("{p}", self.prefix)
+        cols = [{"name": "id", "type": "BIGINT", "primary_key": True, "auto_increment": True, "null": False}]
+        cols += [dict(c) for c in columns]
+        fks = [{**fk, "ref_table": str(fk["ref_table"]).replace("{p}", self.prefix)} for fk in foreign_keys]
+        for sql in ryx_core.ddl_create_table(table, cols, dialect=self.dialect(), foreign_keys=fks):  # type: ignore[arg-type]
+            self.execute(sql)
+        return table
+
+    def create_library(self) -> None:
+        """Create the tables of `LIBRARY` by hand (for commands that need tables but not migrations)."""
+        self.create_table("{p}_authors", [{"name": "name", "type": "VARCHAR(100)", "null": False, "unique": True}])
+        self.create_table(
+            "{p}_books",
+            [
+                {"name": "title", "type": "VARCHAR(200)", "null": False},
+                {"name": "pages", "type": "INTEGER", "null": False},
+                {"name": "author_id", "type": "BIGINT", "null": False},
+            ],
+            [{"columns": ["author_id"], "ref_table": "{p}_authors", "ref_columns": ["id"], "on_delete": "CASCADE"}],
+        )
+
     def quote(self, name: str) -> str:
         """Quote an identifier for the backend."""
         if self.backend == "mysql":
@@ -169,7 +201,9 @@ class Project:
         if self.backend == "postgres":
             sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE $1"
         elif self.backend == "mysql":
-            sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?"
+            sql = (
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?"
+            )
         else:
             sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?"
         return sorted(str(r[0]) for r in self.query(sql, [like]))

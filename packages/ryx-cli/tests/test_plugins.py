@@ -15,7 +15,7 @@ from ryx_cli import plugins
 from ryx_cli.plugins import Command, Plugin, PluginManager, clear_registry, get_commands, register_command
 from support import Project
 
-PLUGIN_SOURCE = '''
+PLUGIN_SOURCE = """
 import argparse
 from ryx_cli.plugins import Command, Plugin
 
@@ -39,7 +39,7 @@ class Greetings(Plugin):
 
     def get_commands(self):
         return [Hello]
-'''
+"""
 
 
 @pytest.fixture(autouse=True)

@@ -68,14 +68,19 @@ def test_precedence_config_then_env_then_urls_then_database_url(tmp_path: Path) 
 
 def test_models_and_migrations_from_the_command_line_replace_the_config(tmp_path: Path) -> None:
     (tmp_path / "ryx.toml").write_text('models = ["a.models"]\nmigrations = "m"\n')
-    settings = resolve(GlobalOptions(models=["x.models", "y.models"], migrations=Path("other")), cwd=tmp_path, environ={})
+    settings = resolve(
+        GlobalOptions(models=["x.models", "y.models"], migrations=Path("other")), cwd=tmp_path, environ={}
+    )
     assert settings.models == ("x.models", "y.models")
     assert settings.migrations_dir == tmp_path / "other"
 
 
 def test_pool_options_are_checked_and_converted(tmp_path: Path) -> None:
     (tmp_path / "ryx.toml").write_text("pool = {max_connections = 3, connect_timeout = 5}\n")
-    assert dict(resolve(GlobalOptions(), cwd=tmp_path, environ={}).pool) == {"max_connections": 3, "connect_timeout": 5.0}
+    assert dict(resolve(GlobalOptions(), cwd=tmp_path, environ={}).pool) == {
+        "max_connections": 3,
+        "connect_timeout": 5.0,
+    }
 
 
 @pytest.mark.parametrize(

@@ -146,11 +146,11 @@ def project(tmp_path: Path, db_url: str, backend: str, monkeypatch: pytest.Monke
 
 
 @pytest.fixture
-def offline_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+def offline_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A project directory whose database is a SQLite file (for commands that need no server)."""
     for key in [k for k in os.environ if k == "RYX_DATABASE_URL" or (k.startswith("RYX_DB_") and k.endswith("_URL"))]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("NO_COLOR", "1")
     proj = Project.create(tmp_path / "proj", sqlite_file_url(tmp_path), "sqlite")
     monkeypatch.chdir(proj.root)
-    yield proj
+    return proj

@@ -98,7 +98,7 @@ def test_bad_plugins_are_rejected_with_a_reason() -> None:
         manager.register(Nameless)
     with pytest.raises(ValueError, match="needs a name"):
         register_command(NoName)
-    with pytest.raises(TypeError, match="not a ryx_cli.plugins.Plugin"):
+    with pytest.raises(TypeError, match=r"not a ryx_cli\.plugins\.Plugin"):
         manager.register(object())  # type: ignore[arg-type]
     assert manager.list_plugins() == [] and get_commands() == {}
 

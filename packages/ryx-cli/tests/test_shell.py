@@ -54,7 +54,7 @@ def test_interactive_shell_in_process(project: Project) -> None:
     assert "1" in result.output.splitlines()[-1] or "1\n" in result.output
 
 
-def test_shell_without_database_warns(offline_project: Project, tmp_path: object) -> None:
+def test_shell_without_database_warns(offline_project: Project) -> None:
     offline_project.write_config().write_text(f'models = ["{offline_project.package}.models"]\n')
     proc = offline_project.run("shell", input="print(Author.__name__)\n")
     assert proc.returncode == 0, proc.stderr

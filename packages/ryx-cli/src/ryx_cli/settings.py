@@ -22,7 +22,6 @@ CONFIG_KEYS: Final = {
     "models": "list of modules that define the models, e.g. ['blog.models']",
     "migrations": "directory of the migration files, relative to the config file (default 'migrations')",
     "databases": "table of alias = URL, e.g. {default = 'sqlite://db.sqlite3'}",
-    "app_label": "label written into new migrations (default: none)",
     "plugins": "list of extra plugin classes, e.g. ['my_pkg.cli:MyPlugin']",
     "pool": "options for ryx.setup(): max_connections, min_connections, connect_timeout, ...",
 }
@@ -77,7 +76,6 @@ class Settings:
     alias: str
     models: tuple[str, ...]
     migrations_dir: Path
-    app_label: str = ""
     plugins: tuple[str, ...] = ()
     pool: Mapping[str, Any] = field(default_factory=dict)
     alias_given: bool = False
@@ -270,9 +268,6 @@ def resolve(options: GlobalOptions, *, cwd: Path | None = None, environ: Mapping
         if not isinstance(raw, str) or not raw.strip():
             raise UsageError(f"{source}: migrations must be a directory name, e.g. migrations = 'migrations'")
         migrations = (root / raw).resolve()
-    app_label = table.get("app_label", "")
-    if not isinstance(app_label, str):
-        raise UsageError(f"{source}: app_label must be a string")
     return Settings(
         root=root,
         config_file=config_file,
@@ -280,7 +275,6 @@ def resolve(options: GlobalOptions, *, cwd: Path | None = None, environ: Mapping
         alias=alias,
         models=models,
         migrations_dir=migrations,
-        app_label=app_label,
         plugins=_string_list(table.get("plugins", []), "plugins", source),
         pool=_pool(table.get("pool", {}), source),
         alias_given=options.database is not None,

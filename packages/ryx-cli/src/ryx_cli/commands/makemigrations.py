@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,7 +65,7 @@ def command(
         detectors = [
             Autodetector(inv.models, settings.migrations_dir, app_label=app, renames=renamed) for app in selected
         ] or [Autodetector(inv.models, settings.migrations_dir, renames=renamed)]
-        changes: dict[str, list[object]] = {}
+        changes: dict[str, list[Any]] = {}
         for detector in detectors:
             detector.rename_candidates()  # ask every rename question before anything is shown
             changes.update(detector.changes())

@@ -1,4 +1,4 @@
-"""Render a `core_bench.py --json` result file as the Markdown table of docs/benchmarks.md."""
+"""Render a `core_bench.py --json` or `orm_bench.py --json` result file as the Markdown of docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from pathlib import Path
 
 def render(path: Path) -> str:
     data = json.loads(path.read_text())
+    if data["results"] and "contender" in data["results"][0]:  # an orm_bench.py file
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from ormbench.report import markdown
+
+        return markdown(data)
     meta = data["meta"]
     lines = [
         f"Run {meta['when']} on {meta['machine'].get('cpus', '?')} CPUs, {meta['machine'].get('platform', '')}; "

@@ -223,15 +223,10 @@ class ManyToManyField(Field[Any], Generic[_M]):
             )
         return to_source[0], to_target[0]
 
-    def hops(self) -> tuple[Hop, ...]:
-        """Return the two joins of a path across this relation: to the through table, then to the target."""
+    def hop(self) -> Hop:
+        """Return the step of a path across this relation: into the through model, then along its key to the target."""
         to_source, to_target = self.through_keys()
-        assert self.model is not None
-        through = self.through_model
-        return (
-            Hop(self.model, to_source.target_field.column, through, to_source.column, True, True, self.name),
-            Hop(through, to_target.column, self.remote_model, to_target.target_field.column, False, False, self.name),
-        )
+        return Hop(self.through_model, to_source.target_field.column, to_source.column, True, True, to_target.name)
 
     # ------------------------------------------------------------------------------------------ descriptor
 

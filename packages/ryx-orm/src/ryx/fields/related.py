@@ -155,12 +155,9 @@ class ForeignKey(Field[_M], Generic[_M]):
         """Return the related model class (alias of `remote_model`)."""
         return self.remote_model
 
-    def hops(self) -> tuple[Hop, ...]:
-        """Return the join a query path makes across this relation (to the related row, if any)."""
-        assert self.model is not None
-        return (
-            Hop(self.model, self.column, self.remote_model, self.target_field.column, False, self.null, self.name),
-        )
+    def hop(self) -> Hop:
+        """Return the step a query path takes across this relation (to the related row, if any)."""
+        return Hop(self.remote_model, self.column, self.target_field.column, False, self.null)
 
     @property
     def target_field(self) -> Field[Any]:

@@ -20,19 +20,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """One join of a path: from ``source`` (column ``source_column``) to ``target`` (column ``target_column``).
+    """The step a query path takes across one relation: to ``target``, joining ``target_column`` to ``source_column``.
 
     ``multi`` is True when one source row may match several target rows (reverse FK, M2M); ``nullable``
-    when it may match none (the join is then LEFT when the path is selected or ordered).
+    when it may match none. ``then`` names the ForeignKey of ``target`` the path goes on through (a
+    many-to-many relation steps into its through model, then along that key to the other side).
     """
 
-    source: type[Model]
+    target: Any
     source_column: str
-    target: type[Model]
     target_column: str
     multi: bool
     nullable: bool
-    name: str
+    then: str | None = None
 
 
 class Relation:
@@ -67,19 +67,13 @@ class Relation:
         """Return the accessor name (or the query name of a hidden relation)."""
         return self.accessor_name or self.query_name or f"<hidden {self.related_model.__name__}.{self.field.name}>"
 
-    def hops(self) -> tuple[Hop, ...]:
-        """Return the joins from ``model`` to ``related_model`` (two for a many-to-many, through its table)."""
+    def hop(self) -> Hop:
+        """Return the step from ``model`` to ``related_model`` (into the through model for a many-to-many)."""
         field = self.field
         if self.many_to_many:
-            through = field.through_model
-            to_target, to_source = field.through_keys()  # the through FKs to the field's target and source
-            return (
-                Hop(self.model, to_target.target_field.column, through, to_target.column, True, True, self.name),
-                Hop(through, to_source.column, self.related_model, to_source.target_field.column, False, False, self.name),
-            )
-        return (
-            Hop(self.model, field.target_field.column, self.related_model, field.column, self.multiple, True, self.name),
-        )
+            to_source, to_target = field.through_keys()
+            return Hop(field.through_model, to_target.target_field.column, to_target.column, True, True, to_source.name)
+        return Hop(self.related_model, field.target_field.column, field.column, self.multiple, True)
 
     def __repr__(self) -> str:
         """Return ``<Relation Author.posts -> Post.author>``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -54,8 +55,27 @@ class Aggregate(Expression):
             return f"{self.field.replace('.', '_')}__{self.function}"
         raise TypeError(f"{self!r} aggregates an expression: give it a name, as in aggregate(total={self!r})")
 
+    def _split(self, scope: Scope) -> Any:
+        """Return the `Split` when the field crosses a multi-valued relation (reverse FK, M2M), else None."""
+        if not isinstance(self.field, str) or self.field == "*":
+            return None
+        return scope.split_of(self.field)
+
+    def _inside(self, field: str) -> Aggregate:
+        """Return this aggregate over ``field`` (its path inside the related model)."""
+        clone = copy.copy(self)
+        clone.field = field
+        return clone
+
     def resolve(self, scope: Scope) -> core.Expr:
-        """Compile to ``FUNC([DISTINCT] arg)`` (wrapped in COALESCE when a default is set)."""
+        """Compile to ``FUNC([DISTINCT] arg)`` (wrapped in COALESCE when a default is set).
+
+        Across a multi-valued relation (``Count("posts")``, ``Sum("posts__views")``) it is a subquery over
+        the related rows, correlated to each row in annotate(), so several of them never multiply rows.
+        """
+        split = self._split(scope)
+        if split is not None:
+            return scope.related_aggregate(split, lambda sub, rest: self._inside(rest).resolve(sub))
         source = self.source
         if source is not None and source.is_aggregate(scope):
             raise QueryError(f"cannot compute {self!r}: {source!r} is already an aggregate")
@@ -66,13 +86,15 @@ class Aggregate(Expression):
         return expr
 
     def is_aggregate(self, scope: Scope) -> bool:
-        """Return True."""
+        """Return True, except across a relation in annotate() (a per-row subquery, which needs no GROUP BY)."""
+        if scope.rows is None and self._split(scope.probe()) is not None:
+            return False
         return True
 
     def output_hint(self, scope: Scope) -> str | None:
         """Return the hint of the aggregated field (aggregates of no rows are None unless a default is set)."""
         source = self.source
-        return None if source is None else source.output_hint(scope)
+        return None if source is None else source.output_hint(scope.probe())
 
     def __repr__(self) -> str:
         """Return ``Sum('views')``-style text."""

@@ -10,6 +10,7 @@ from ryx._core import core
 from ryx.exceptions import FieldError, NotSupportedError
 from ryx.query.expressions import Expression, OrderBy
 from ryx.query.lookups import Annotation, ModelInfo, Scope
+from ryx.query.paths import Join, JoinSet, apply_joins
 
 Mode = Literal["model", "dict", "tuple", "flat", "named"]
 
@@ -63,6 +64,11 @@ class QueryState:
     cache: tuple[float | None, str | None] | None
     schema: str | None
     loaded: tuple[str, ...] | None  # only()/defer(): the attnames selected (None: every field)
+    joins: tuple[Join, ...]  # JOINs of paths across relations
+    alias_count: int  # aliases numbered so far (joins and subqueries)
+    crossed: bool  # a condition follows a relation (writes then go by primary key)
+    related: tuple[Any, ...]  # select_related() paths (a tree of `RelatedSelection`)
+    prefetch: tuple[Any, ...]  # prefetch_related() lookups (`Prefetch` objects)
 
     def __init__(self, info: ModelInfo, *, using: str | None = None, schema: str | None = None) -> None:
         """Describe every row of ``info``'s model."""
@@ -84,6 +90,11 @@ class QueryState:
         self.cache = None
         self.schema = schema
         self.loaded = None
+        self.joins = ()
+        self.alias_count = 0
+        self.crossed = False
+        self.related = ()
+        self.prefetch = ()
 
     def replace(self, **changes: Any) -> QueryState:
         """Return a copy with ``changes`` (names of the attributes above)."""
@@ -93,8 +104,16 @@ class QueryState:
 
     @property
     def scope(self) -> Scope:
-        """Return the name resolver of this state."""
-        return Scope(self.info, self.annotations)
+        """Return the name resolver of this state (new joins it makes are saved with `scope_changes`)."""
+        return Scope(self.info, self.annotations, joins=JoinSet(self.joins, [self.alias_count]))
+
+    def scope_changes(self, scope: Scope) -> dict[str, Any]:
+        """Return the state changes that keep what resolving names on ``scope`` added (joins, aliases)."""
+        return {
+            "joins": scope.joins.items(),
+            "alias_count": scope.joins.counter[0],
+            "crossed": self.crossed or scope.joins.crossed,
+        }
 
     @property
     def sliced(self) -> bool:
@@ -143,6 +162,11 @@ def default_order(info: ModelInfo) -> tuple[OrderTerm, ...]:
             cached = tuple(order_term(scope, term) for term in info.ordering)
         except FieldError as exc:
             raise FieldError(f"{info.name}.Meta.ordering: {exc}") from exc
+        if scope.joins.crossed:
+            raise FieldError(
+                f"{info.name}.Meta.ordering follows a relation ({list(info.ordering)}); order by the model's own "
+                f"fields there, and across relations with order_by()"
+            )
         info.order_cache = cached
     return cached
 
@@ -186,8 +210,8 @@ def _base(state: QueryState) -> core.Query:
     """Return the empty query on the model's table (in the schema chosen by `QuerySet.schema()` if any)."""
     info = state.info
     if state.schema is None or state.schema == info.schema:
-        return info.base
-    return core.Query(info.table, schema=state.schema or None)
+        return apply_joins(info.base, state.joins)
+    return apply_joins(core.Query(info.table, schema=state.schema or None), state.joins)
 
 
 def output_aliases(columns: tuple[Column, ...]) -> dict[str, core.Expr]:
@@ -209,7 +233,7 @@ def select_query(state: QueryState, *, ordered: bool = True, for_first: bool = F
         aliases = frozenset(state.annotations)
         if state.annotations or state.loaded is not None:
             q = _base(state).select(*model_columns(state), **{a.name: a.expr for a in state.annotations.values()})
-        elif state.schema is None or state.schema == info.schema:
+        elif (state.schema is None or state.schema == info.schema) and not state.joins:
             q = info.select
         else:
             q = _base(state).select(*info.columns)
@@ -251,6 +275,8 @@ def write_query(state: QueryState, operation: str) -> tuple[core.Query, str | No
             f"{operation}() cannot run on a query with aggregate annotations or HAVING conditions; "
             f"filter on columns instead"
         )
+    if state.crossed:
+        raise NotSupportedError(f"{operation}() of a query across relations runs by primary key (internal error)")
     q = _base(state)
     if state.empty:
         q = q.filter(core.Cond.false())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ryx._core import core
 from ryx.exceptions import FieldError, QueryError, RyxError
 from ryx.query.expressions import Expression
+from ryx.query.paths import JoinSet, Split, apply_joins, follow, in_condition, related_aggregate
 from ryx.query.q import Q
 
 #: Lookups valid after a date/time transform (whose result is a number, a date or a time).
@@ -159,6 +160,10 @@ class ModelInfo:
         for f in self.fields:
             names.add(f.name)
             names.add(f.attname)
+        try:
+            names.update(self.model._meta.relation_names())
+        except (FieldError, AttributeError):
+            pass
         return _names(names)
 
 
@@ -205,17 +210,79 @@ class _Lhs:
     info: FieldInfo | None  # None for an annotation
     kind: str  # "column", "transform", "key", "annotation"
     transforms: list[str] = field(default_factory=list)
+    base: core.Expr | None = None  # the column itself
+    nullable: bool = False  # reached through a join that may find no row
 
 
 class Scope:
     """Resolve names of one model (and the QuerySet's annotations) to engine expressions and conditions."""
 
-    __slots__ = ("annotations", "info")
+    __slots__ = ("alias", "annotations", "flatten", "info", "joins", "nullable", "rows")
 
-    def __init__(self, info: ModelInfo, annotations: Mapping[str, Annotation] | None = None) -> None:
-        """Resolve against ``info`` and ``annotations``."""
+    def __init__(
+        self,
+        info: ModelInfo,
+        annotations: Mapping[str, Annotation] | None = None,
+        *,
+        alias: str | None = None,
+        joins: JoinSet | None = None,
+        nullable: bool = False,
+    ) -> None:
+        """Resolve against ``info`` (as ``alias``, default its table) and ``annotations``; add joins to ``joins``."""
         self.info = info
         self.annotations: Mapping[str, Annotation] = annotations or {}
+        self.alias: str = alias or info.table
+        self.joins = joins if joins is not None else JoinSet()
+        self.nullable = nullable
+        #: In `QuerySet.aggregate`: the rows an aggregate across a relation covers (``rows(key) -> Query``).
+        self.rows: Callable[[core.Expr], core.Query] | None = None
+        #: Inside the subquery of an aggregate across a relation: further multi-valued steps are joined.
+        self.flatten = False
+
+    # ------------------------------------------------------------------------------------------ relations
+
+    def column(self, column: str) -> core.Expr:
+        """Return ``<alias>.<column>``."""
+        return core.Expr.col(column, self.alias)
+
+    def _col(self, fi: FieldInfo) -> core.Expr | None:
+        """Return the column of a field, qualified with this scope's alias (None for a many-to-many)."""
+        if fi.column is None or self.alias == self.info.table:
+            return fi.column
+        return core.Expr.col(fi.field.column, self.alias)
+
+    def joined(self, hop: Any) -> Scope:
+        """Return the scope of the model ``hop`` leads to, joined from this one."""
+        left = self.nullable or hop.nullable or hop.multi
+        join = self.joins.add(self, hop, left=left)
+        return Scope(model_info(hop.target), alias=join.alias, joins=self.joins, nullable=join.left)
+
+    def query(self) -> core.Query:
+        """Return ``SELECT ... FROM <table> [AS alias]`` with this scope's joins (the base of a subquery)."""
+        info = self.info
+        alias = None if self.alias == info.table else self.alias
+        return apply_joins(core.Query(info.table, schema=info.schema, alias=alias), self.joins.items())
+
+    def probe(self) -> Scope:
+        """Return a copy whose joins are discarded (to resolve a path for its type only)."""
+        copy = Scope(self.info, self.annotations, alias=self.alias, joins=self.joins.copy(), nullable=self.nullable)
+        copy.rows = self.rows
+        copy.flatten = self.flatten
+        return copy
+
+    def split_of(self, path: str) -> Split | None:
+        """Return the `Split` of a path that reaches a multi-valued relation (reverse FK, M2M), else None."""
+        if self.flatten or not isinstance(path, str) or not path or ("." in path and "__" not in path):
+            return None
+        parts = self._split(path)
+        if parts[0] in self.annotations:
+            return None
+        found = follow(self, parts, "filter")
+        return found if isinstance(found, Split) else None
+
+    def related_aggregate(self, split: Split, build: Callable[[Scope, str], core.Expr]) -> core.Expr:
+        """Compile an aggregate across a multi-valued relation to a subquery (see `ryx.query.paths`)."""
+        return related_aggregate(self, split, build, self.rows)
 
     # ------------------------------------------------------------------------------------------- helpers
 
@@ -231,12 +298,14 @@ class Scope:
             ) from None
 
     def _relation_error(self, fi: FieldInfo, path: str, part: str) -> FieldError:
-        """Return the error for a path that crosses a relation."""
-        attname = getattr(fi.field, "attname", None) or fi.name
+        """Return the error for a part after a relation that is neither a field of the related model nor a lookup."""
+        remote = getattr(fi.field, "remote_model", None)
+        if remote is None:
+            return FieldError(f"{path!r}: {self.info.name}.{fi.name} cannot be followed by {part!r}")
         return FieldError(
-            f"{path!r} follows the relation {self.info.name}.{fi.name} to {part!r}: lookups across models are not "
-            f"supported by this query yet. Filter on the key ({fi.name}=obj, {attname}=1, {fi.name}__in=[...]) "
-            f"or query the related model first."
+            f"Cannot resolve {part!r} in {path!r}: it is neither a field of {remote.__name__} (the target of "
+            f"{self.info.name}.{fi.name}) nor a lookup of the key. Fields of {remote.__name__}: "
+            f"{model_info(remote).choices()}; lookups: {_names(fi.lookups)}"
         )
 
     def _dotted(self, path: str) -> Any:
@@ -264,7 +333,9 @@ class Scope:
             raise self._relation_error(fi, path, rest[0] if rest else fi.name)
         if fi.relation and rest and rest[0] in fi.pk_names:
             rest = rest[1:]  # author__pk / author__id: the key column itself, no join needed
-        lhs = _Lhs(fi.column, fi, "column")
+        column = self._col(fi)
+        assert column is not None
+        lhs = _Lhs(column, fi, "column", base=column, nullable=self.nullable)
         if not rest:
             return lhs
         if fi.json:
@@ -322,6 +393,12 @@ class Scope:
             if rest:
                 raise FieldError(f"{path!r}: the annotation {head!r} takes no transform or key")
             return Ref(ann.expr, ann.hint, ann.aggregate)
+        scope, parts = follow(self, parts, "join")  # type: ignore[misc]
+        return scope._reference_local(parts, path)
+
+    def _reference_local(self, parts: list[str], path: str) -> Ref:
+        """Resolve a path on this scope's own model (relations already followed)."""
+        head, rest = parts[0], parts[1:]
         fi = self._head(head, path)
         lhs = self._walk(fi, rest, path, final_lookup=False)
         if lhs.kind == "column":
@@ -354,6 +431,15 @@ class Scope:
                 )
             lhs = _Lhs(ann.expr, None, "annotation")
             return self._leaf(lhs, lookup, value, key, negated), ann.aggregate
+        found = follow(self, parts, "filter")
+        if isinstance(found, Split):
+            return in_condition(self, found, [("__".join(found.rest), value)], negated), False
+        scope, parts = found
+        return scope._condition_local(parts, key, value, negated), False
+
+    def _condition_local(self, parts: list[str], key: str, value: Any, negated: bool) -> core.Cond:
+        """Compile a condition on this scope's own model (relations already followed)."""
+        head, rest = parts[0], parts[1:]
         fi = self._head(head, key)
         if fi.relation:
             if rest and rest[0] in fi.pk_names:
@@ -370,19 +456,19 @@ class Scope:
             if len(remaining) > 1 or not valid:
                 previous = lhs.transforms[-1] if lhs.transforms else None
                 raise self._unknown(fi, remaining[0], key, previous, final_lookup=True)
-        return self._leaf(lhs, lookup, value, key, negated), False
+        return self._leaf(lhs, lookup, value, key, negated)
 
     def _json_condition(self, fi: FieldInfo, rest: list[str]) -> tuple[_Lhs, str]:
         """Split the parts after a JSON field into a key path and a lookup."""
-        column = fi.column
+        column = self._col(fi)
         assert column is not None
         if len(rest) == 1 and (rest[0] in JSON_DOCUMENT_LOOKUPS or fi.allows(rest[0])):
-            return _Lhs(column, fi, "column"), rest[0]
+            return _Lhs(column, fi, "column", base=column, nullable=self.nullable), rest[0]
         keys = rest[1:] if len(rest) >= 2 and rest[0] in ("key", "key_text") else list(rest)
         lookup = "exact"
         if len(keys) >= 2 and (keys[-1] in KEY_LOOKUPS or is_custom(keys[-1])):
             keys, lookup = keys[:-1], keys[-1]
-        return _Lhs(column.key(*keys), fi, "key"), lookup
+        return _Lhs(column.key(*keys), fi, "key", base=column, nullable=self.nullable), lookup
 
     def _leaf(self, lhs: _Lhs, lookup: str, value: Any, key: str, negated: bool) -> core.Cond:
         """Build one lookup condition with its value converted for the database."""
@@ -395,11 +481,11 @@ class Scope:
         except (TypeError, ValueError) as exc:
             raise QueryError(f"invalid value {value!r} for the lookup {key!r}: {exc}") from exc
         fi = lhs.info
-        if negated and lookup != "isnull" and value is not None and fi is not None and fi.column is not None:
+        if negated and lookup != "isnull" and value is not None and fi is not None and lhs.base is not None:
             if lhs.kind == "key":
                 cond = cond & core.Cond.lookup(lhs.expr, "isnull", False)
-            elif fi.null:
-                cond = cond & core.Cond.lookup(fi.column, "isnull", False)
+            elif fi.null or lhs.nullable:
+                cond = cond & core.Cond.lookup(lhs.base, "isnull", False)
         return cond
 
     def _prepare(self, lhs: _Lhs, lookup: str, value: Any, key: str) -> Any:
@@ -465,13 +551,19 @@ class Scope:
         inner_negated = negated != q.negated
         conds: list[core.Cond] = []
         aggregate = False
-        for child in q.children:
-            if isinstance(child, tuple):
-                cond, agg = self.condition(child[0], child[1], negated=inner_negated)
-            else:
-                cond, agg = self.q(child, negated=inner_negated)
+        leaves = [c for c in q.children if isinstance(c, tuple)]
+        if q.connector == "AND" and leaves:
+            compiled = self._and_items(leaves, inner_negated)
+        else:
+            compiled = [self.condition(k, v, negated=inner_negated) for k, v in leaves]
+        for cond, agg in compiled:
             conds.append(cond)
             aggregate = aggregate or agg
+        for child in q.children:
+            if not isinstance(child, tuple):
+                cond, agg = self.q(child, negated=inner_negated)
+                conds.append(cond)
+                aggregate = aggregate or agg
         if not conds:
             combined = core.Cond.true()
         elif len(conds) == 1:
@@ -483,16 +575,41 @@ class Scope:
     def conditions(
         self, args: Iterable[Q | core.Cond], kwargs: Mapping[str, Any], *, negated: bool
     ) -> tuple[list[core.Cond], list[core.Cond]]:
-        """Compile filter()/exclude() arguments into (WHERE conditions, HAVING conditions)."""
+        """Compile filter()/exclude() arguments into (WHERE conditions, HAVING conditions).
+
+        Keyword conditions on the same multi-valued relation share one subquery (the same related row).
+        """
         where: list[core.Cond] = []
         having: list[core.Cond] = []
         for arg in args:
             cond, agg = self.q(arg, negated=negated)
             (having if agg else where).append(cond)
-        for key, value in kwargs.items():
-            cond, agg = self.condition(key, value, negated=negated)
+        for cond, agg in self._and_items(list(kwargs.items()), negated):
             (having if agg else where).append(cond)
         return where, having
+
+    def _and_items(self, items: list[tuple[str, Any]], negated: bool) -> list[tuple[core.Cond, bool]]:
+        """Compile ANDed ``key=value`` items, grouping those on the same multi-valued relation."""
+        out: list[tuple[core.Cond, bool] | tuple[str, str]] = []
+        groups: dict[str, tuple[Split, list[tuple[str, Any]]]] = {}
+        for key, value in items:
+            split = self.split_of(key) if isinstance(key, str) else None
+            if split is None:
+                out.append(self.condition(key, value, negated=negated))
+                continue
+            group = f"{split.scope.alias}.{split.prefix}"
+            if group not in groups:
+                groups[group] = (split, [])
+                out.append(("group", group))
+            groups[group][1].append(("__".join(split.rest), value))
+        result: list[tuple[core.Cond, bool]] = []
+        for item in out:
+            if isinstance(item[0], str):
+                split, leaves = groups[item[1]]  # type: ignore[index]
+                result.append((in_condition(self, split, leaves, negated), False))
+            else:
+                result.append(item)  # type: ignore[arg-type]
+        return result
 
 
 def _target_pk_names(fld: Any) -> frozenset[str]:

@@ -33,8 +33,10 @@ from ryx.query.compiler import (
     select_query,
     write_query,
 )
+from ryx.query.compiler import _base as _base_for
 from ryx.query.expressions import Expression, Value
 from ryx.query.lookups import Annotation, ModelInfo, Scope, model_info
+from ryx.query.paths import apply_joins
 from ryx.query.q import Q
 from ryx.transaction import current_tx
 from ryx.transaction import transaction as atomic
@@ -289,9 +291,12 @@ class QuerySet(Generic[_T]):
         """AND the conditions into WHERE (conditions on aggregate annotations into HAVING)."""
         if not args and not kwargs:
             return self._clone()
-        where, having = self._state.scope.conditions(args, kwargs, negated=False)
         st = self._state
-        return self._clone(where=st.where + tuple(where), having=st.having + tuple(having))
+        scope = st.scope
+        where, having = scope.conditions(args, kwargs, negated=False)
+        return self._clone(
+            where=st.where + tuple(where), having=st.having + tuple(having), **st.scope_changes(scope)
+        )
 
     def exclude(self, *args: Q | core.Cond, **kwargs: Any) -> Self:
         """AND ``NOT (all the given conditions)`` into WHERE, as Django does.
@@ -301,16 +306,18 @@ class QuerySet(Generic[_T]):
         """
         if not args and not kwargs:
             return self._clone()
-        where, having = self._state.scope.conditions(args, kwargs, negated=True)
+        st = self._state
+        scope = st.scope
+        where, having = scope.conditions(args, kwargs, negated=True)
         if where and having:
             raise NotSupportedError(
                 "exclude() cannot mix conditions on aggregate annotations with conditions on columns in one "
                 "call; use two exclude() calls or a ~Q"
             )
-        st = self._state
+        changes = st.scope_changes(scope)
         if having:
-            return self._clone(having=(*st.having, ~core.Cond.all(*having)))
-        return self._clone(where=(*st.where, ~core.Cond.all(*where) if len(where) > 1 else ~where[0]))
+            return self._clone(having=(*st.having, ~core.Cond.all(*having)), **changes)
+        return self._clone(where=(*st.where, ~core.Cond.all(*where) if len(where) > 1 else ~where[0]), **changes)
 
     def order_by(self, *fields: str | Expression | Any) -> Self:
         """Append ordering terms (``"views"``, ``"-views"``, ``F("views").desc()``, an annotation name).
@@ -323,7 +330,7 @@ class QuerySet(Generic[_T]):
             return self._clone()
         scope = self._state.scope
         terms = tuple(order_term(scope, f) for f in fields)
-        return self._clone(order=(self._state.order or ()) + terms)
+        return self._clone(order=(self._state.order or ()) + terms, **self._state.scope_changes(scope))
 
     def clear_ordering(self) -> Self:
         """Drop every ordering term, ``Meta.ordering`` included."""
@@ -412,13 +419,14 @@ class QuerySet(Generic[_T]):
         annotations = dict(st.annotations)
         columns = list(st.columns) if st.columns is not None else None
         group = st.group
+        joins = st.scope.joins
         for name, expression in named.items():
             self._check_annotation_name(name, annotations)
             if isinstance(expression, str):
                 raise TypeError(f"annotate({name}=...) got the str {expression!r}; use F({expression!r})")
             if not isinstance(expression, Expression):
                 expression = Value(expression)
-            scope = Scope(st.info, annotations)
+            scope = Scope(st.info, annotations, joins=joins)
             ann = Annotation(
                 name,
                 expression,
@@ -432,7 +440,10 @@ class QuerySet(Generic[_T]):
                 if ann.aggregate:
                     group = True
         return self._clone(
-            annotations=annotations, columns=tuple(columns) if columns is not None else None, group=group
+            annotations=annotations,
+            columns=tuple(columns) if columns is not None else None,
+            group=group,
+            **st.scope_changes(Scope(st.info, joins=joins)),
         )
 
     def _check_annotation_name(self, name: str, annotations: Mapping[str, Annotation]) -> None:
@@ -463,7 +474,7 @@ class QuerySet(Generic[_T]):
             seen.add(name)
             ref = scope.reference(name)
             columns.append(Column(name, ref.expr, ref.hint, ref.aggregate))
-        return qs, tuple(columns)
+        return qs._clone(**st.scope_changes(scope)), tuple(columns)
 
     def values(self, *fields: str, **expressions: Any) -> QuerySet[dict[str, Any]]:
         """Return dicts instead of instances: ``values("id", "title")``, every field when none are named."""
@@ -590,6 +601,13 @@ class QuerySet(Generic[_T]):
             raise QueryError("aggregate() needs at least one aggregate, as in aggregate(total=Sum('views'))")
         st = self._state
         scope = st.scope
+        base = _base_for(st)
+
+        def rows(key: core.Expr) -> core.Query:
+            q = apply_joins(base, scope.joins.items()).select(key)
+            return q.filter(*st.where) if st.where else q
+
+        scope.rows = rows
         for name, expression in named.items():
             if not isinstance(expression, Expression) or not expression.is_aggregate(scope):
                 raise TypeError(f"aggregate({name}=...) needs an aggregate such as Sum('views'), not {expression!r}")
@@ -604,12 +622,11 @@ class QuerySet(Generic[_T]):
                 for name, e in named.items()
             }
         exprs = {name: e.resolve(scope) for name, e in named.items()}
-        q = st.info.base if st.schema is None else core.Query(st.info.table, schema=st.schema)
-        q = q.select(*exprs.values())
+        q = apply_joins(base, scope.joins.items()).select(*exprs.values())
         if st.where:
             q = q.filter(*st.where)
         alias, tx = self._read(st.replace(for_update=None))
-        hints = [e.output_hint(scope) for e in named.values()]
+        hints = [e.output_hint(scope.probe()) for e in named.values()]
         row = await execution.fetch_one(q, alias=alias, tx=tx, hints=hints)
         values = tuple(row) if row is not None else (None,) * len(named)
         return dict(zip(named, values, strict=True))
@@ -708,6 +725,8 @@ class QuerySet(Generic[_T]):
         values = self._update_values(kwargs)
         if st.empty:
             return 0
+        if st.crossed:
+            return await self._by_keys(lambda qs: qs.update(**kwargs))
         query, pk = write_query(st, "update")
         alias, tx = self._write()
         await signals.pre_update.send(sender=self.model, queryset=self, fields=kwargs)
@@ -730,6 +749,11 @@ class QuerySet(Generic[_T]):
                 if value.is_aggregate(scope):
                     raise QueryError(f"update({name}=...) cannot use the aggregate {value!r}")
                 values[fld.column] = value.resolve(scope)
+                if scope.joins.crossed:
+                    raise NotSupportedError(
+                        f"update({name}={value!r}) refers to a related model; update() can only use this "
+                        f"model's own fields"
+                    )
                 continue
             related = value is not None and fi.relation and getattr(value, "_meta", None) is not None
             if related and getattr(value, "pk", None) is None:
@@ -758,12 +782,12 @@ class QuerySet(Generic[_T]):
         if st.empty:
             return 0
         if not has_dependents(self.model):
-            write_query(st, "delete")  # refuse an aggregated query before any signal
+            write_query(st.replace(crossed=False), "delete")  # refuse an aggregated query before any signal
             await signals.pre_bulk_delete.send(sender=self.model, queryset=self)
             count = await self._delete_rows()
             await signals.post_bulk_delete.send(sender=self.model, queryset=self, deleted_count=count)
             return count
-        write_query(st, "delete")
+        write_query(st.replace(crossed=False), "delete")
         alias = router.write_alias(self.model, st.using)
         async with atomic(alias):
             roots = await self._root_objects(alias)
@@ -787,8 +811,21 @@ class QuerySet(Generic[_T]):
         )
         return await self._run(st, select_query(st))
 
+    async def _by_keys(self, operation: Callable[[QuerySet[Any]], Awaitable[int]]) -> int:
+        """Run a write of a query across relations on its rows' primary keys (fetched first, then chunked)."""
+        alias = router.write_alias(self.model, self._state.using)
+        pk = self._info.pk_field
+        keys = await self._clone(mode="model").values_list(pk.attname, flat=True)
+        total = 0
+        async with atomic(alias):
+            for part in chunks(list(dict.fromkeys(keys)), chunk_size(alias)):
+                total += await operation(QuerySet(self.model, _using=alias).filter(**{f"{pk.attname}__in": list(part)}))
+        return total
+
     async def _delete_rows(self) -> int:
         """DELETE the matching rows in one statement (no ``on_delete``, no signal)."""
+        if self._state.crossed:
+            return await self._by_keys(lambda qs: qs._delete_rows())
         query, pk = write_query(self._state, "delete")
         alias, tx = self._write()
         return await execution.delete(query, alias=alias, tx=tx, pk=pk)

@@ -17,11 +17,13 @@ CONFIG_FILE: Final = "ryx.toml"
 PYPROJECT: Final = "pyproject.toml"
 DEFAULT_ALIAS: Final = "default"
 DEFAULT_MIGRATIONS: Final = "migrations"
+DEFAULT_HISTORY_TABLE: Final = "ryx_migrations"
 #: Every key of the `[tool.ryx]` table (or of ryx.toml), with what it holds.
 CONFIG_KEYS: Final = {
     "models": "list of modules that define the models, e.g. ['blog.models']",
     "migrations": "directory of the migration files, relative to the config file (default 'migrations')",
     "databases": "table of alias = URL, e.g. {default = 'sqlite://db.sqlite3'}",
+    "history_table": "name of the table that records applied migrations (default 'ryx_migrations')",
     "plugins": "list of extra plugin classes, e.g. ['my_pkg.cli:MyPlugin']",
     "pool": "options for ryx.setup(): max_connections, min_connections, connect_timeout, ...",
 }
@@ -76,6 +78,7 @@ class Settings:
     alias: str
     models: tuple[str, ...]
     migrations_dir: Path
+    history_table: str = DEFAULT_HISTORY_TABLE
     plugins: tuple[str, ...] = ()
     pool: Mapping[str, Any] = field(default_factory=dict)
     alias_given: bool = False
@@ -268,8 +271,12 @@ def resolve(options: GlobalOptions, *, cwd: Path | None = None, environ: Mapping
         if not isinstance(raw, str) or not raw.strip():
             raise UsageError(f"{source}: migrations must be a directory name, e.g. migrations = 'migrations'")
         migrations = (root / raw).resolve()
+    history = table.get("history_table", DEFAULT_HISTORY_TABLE)
+    if not isinstance(history, str) or not history.strip():
+        raise UsageError(f"{source}: history_table must be a table name, e.g. history_table = 'ryx_migrations'")
     return Settings(
         root=root,
+        history_table=history.strip(),
         config_file=config_file,
         databases=databases,
         alias=alias,

@@ -1,0 +1,1 @@
+"""The blog example: authors, posts and comments."""

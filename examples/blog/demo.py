@@ -127,8 +127,8 @@ async def aggregate() -> None:
         f"{totals['posts']} posts, {totals['views']} views in all, {float(totals['average']):.0f} on average, "
         f"{totals['top']} at most"
     )
-    per_author = await Post.objects.values("author_id").annotate(posts=Count("id"), views=Sum("views")).order_by(
-        "-views"
+    per_author = (
+        await Post.objects.values("author_id").annotate(posts=Count("id"), views=Sum("views")).order_by("-views")
     )
     names = {a.pk: a.name for a in await Author.objects.all()}
     table(["author", "posts", "views"], [(names[r["author_id"]], r["posts"], r["views"]) for r in per_author])

@@ -12,7 +12,7 @@ class Author(ryx.Model):
     email = ryx.EmailField(max_length=200)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ("name",)
 
 
 class Post(ryx.Model):
@@ -25,7 +25,7 @@ class Post(ryx.Model):
     published = ryx.DateTimeField(null=True)
 
     class Meta:
-        ordering = ["-views"]
+        ordering = ("-views",)
 
 
 class Comment(ryx.Model):

@@ -26,6 +26,12 @@ from ryx.connections import (
     setup,
     setup_sync,
 )
+from ryx.descriptors import (
+    ForwardDescriptor,
+    ManyToManyDescriptor,
+    ReverseFKDescriptor,
+    ReverseOneToOneDescriptor,
+)
 from ryx.exceptions import (
     DatabaseError,
     DoesNotExist,
@@ -33,6 +39,8 @@ from ryx.exceptions import (
     IntegrityError,
     MultipleObjectsReturned,
     PoolNotInitialized,
+    ProtectedError,
+    RestrictedError,
     RyxError,
     TransactionError,
     ValidationError,
@@ -56,6 +64,7 @@ from ryx.fields import (
     IntField,
     IPAddressField,
     JSONField,
+    ManyToManyField,
     NullBooleanField,
     OneToOneField,
     PositiveIntField,
@@ -67,6 +76,7 @@ from ryx.fields import (
     URLField,
     UUIDField,
 )
+from ryx.fields.related import RelatedObjectNotLoaded
 from ryx.lookups import (
     available_lookups,
     available_transforms,
@@ -76,7 +86,10 @@ from ryx.lookups import (
     register_lookup,
 )
 from ryx.models import Constraint, Index, Manager, Model
+from ryx.prefetch import Prefetch, prefetch_related_objects
 from ryx.query import Avg, Count, F, Max, Min, Q, QuerySet, RawAgg, Sum
+from ryx.querycount import assert_num_queries, count_queries
+from ryx.related_managers import ManyToManyManager, ReverseFKManager
 from ryx.signals import (
     Signal,
     post_bulk_delete,
@@ -89,6 +102,7 @@ from ryx.signals import (
     pre_update,
     receiver,
 )
+from ryx.strict import StrictRelationError, set_strict_relations, strict_relations
 from ryx.sync import async_to_sync, run_async, run_sync, sync_to_async
 from ryx.transaction import get_active_transaction, on_commit, transaction, transaction_sync
 from ryx.validators import (
@@ -132,6 +146,7 @@ __all__ = [
     "FieldError",
     "FloatField",
     "ForeignKey",
+    "ForwardDescriptor",
     "FunctionValidator",
     "IPAddressField",
     "Index",
@@ -139,6 +154,9 @@ __all__ = [
     "IntegrityError",
     "JSONField",
     "Manager",
+    "ManyToManyDescriptor",
+    "ManyToManyField",
+    "ManyToManyManager",
     "Max",
     "MaxLengthValidator",
     "MaxValueValidator",
@@ -154,16 +172,24 @@ __all__ = [
     "OneToOneField",
     "PoolNotInitialized",
     "PositiveIntField",
+    "Prefetch",
+    "ProtectedError",
     "Q",
     "QuerySet",
     "RangeValidator",
     "RawAgg",
     "RegexValidator",
+    "RelatedObjectNotLoaded",
+    "RestrictedError",
+    "ReverseFKDescriptor",
+    "ReverseFKManager",
+    "ReverseOneToOneDescriptor",
     "RyxError",
     "Signal",
     "SlugField",
     "SmallAutoField",
     "SmallIntField",
+    "StrictRelationError",
     "Sum",
     "TextField",
     "TimeField",
@@ -174,6 +200,7 @@ __all__ = [
     "ValidationError",
     "Validator",
     "__version__",
+    "assert_num_queries",
     "async_to_sync",
     "available_lookups",
     "available_transforms",
@@ -184,6 +211,7 @@ __all__ = [
     "close",
     "close_sync",
     "configure_cache",
+    "count_queries",
     "get_active_transaction",
     "get_cache",
     "invalidate",
@@ -204,6 +232,7 @@ __all__ = [
     "pre_delete",
     "pre_save",
     "pre_update",
+    "prefetch_related_objects",
     "raw_execute",
     "raw_fetch",
     "receiver",
@@ -211,9 +240,11 @@ __all__ = [
     "run_async",
     "run_sync",
     "ryx_core",
+    "set_strict_relations",
     "setup",
     "setup_sync",
     "stream",
+    "strict_relations",
     "sync_to_async",
     "transaction",
     "transaction_sync",

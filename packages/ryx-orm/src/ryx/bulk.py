@@ -250,7 +250,9 @@ async def bulk_delete(
     async def run(tx: core.Transaction | None) -> int:
         count = 0
         for batch in batches:
-            count += await execution.delete(base.filter(core.Cond.lookup(info.pk_expr, "in", batch)), alias=alias, tx=tx)
+            count += await execution.delete(
+                base.filter(core.Cond.lookup(info.pk_expr, "in", batch)), alias=alias, tx=tx
+            )
         return count
 
     if len(batches) > 1:

@@ -100,8 +100,10 @@ class ReverseOneToOneDescriptor:
         field = self.relation.field
         if value is not None:
             if not isinstance(value, self.relation.related_model):
-                raise TypeError(f"{type(instance).__name__}.{self.relation.name} must be a "
-                                f"{self.relation.related_model.__name__} or None, not {value!r}")
+                raise TypeError(
+                    f"{type(instance).__name__}.{self.relation.name} must be a "
+                    f"{self.relation.related_model.__name__} or None, not {value!r}"
+                )
             field.__set__(value, instance)
         instance.__dict__[self.cache_name] = value
 

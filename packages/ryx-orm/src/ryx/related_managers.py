@@ -337,8 +337,10 @@ class ReverseFKManager(RelatedManager[M]):
                 )
             pk = self.model._meta.pk_field
             assert pk is not None
-            await QuerySet(self.model, _using=self._alias).filter(**{f"{pk.attname}__in": [o.pk for o in items]}).update(
-                **{self.field.attname: key}
+            await (
+                QuerySet(self.model, _using=self._alias)
+                .filter(**{f"{pk.attname}__in": [o.pk for o in items]})
+                .update(**{self.field.attname: key})
             )
             for obj in items:
                 self._attach(obj, key)

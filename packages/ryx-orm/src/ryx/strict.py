@@ -40,12 +40,11 @@ def check(owner: Any, name: str, hint: str) -> None:
     """Raise `StrictRelationError` in strict mode: ``owner.name`` would run a query the code did not ask for."""
     if is_strict():
         raise StrictRelationError(
-            f"strict relations: reading {type(owner).__name__}.{name} would run a query that was not asked for. "
-            f"{hint}"
+            f"strict relations: reading {type(owner).__name__}.{name} would run a query that was not asked for. {hint}"
         )
 
 
-class strict_relations:  # noqa: N801 - used like a function: `with ryx.strict_relations():`
+class strict_relations:
     """Context manager (``with`` and ``async with``) turning strict relations on (or off with ``False``)."""
 
     def __init__(self, enabled: bool = True) -> None:

@@ -21,8 +21,8 @@ from types import MappingProxyType, TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
 from ryx._core import core
-from ryx.execution import note_transaction
 from ryx.exceptions import PoolNotInitialized, TransactionError
+from ryx.execution import note_transaction
 
 P = ParamSpec("P")
 R = TypeVar("R")

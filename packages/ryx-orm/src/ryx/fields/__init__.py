@@ -14,6 +14,7 @@ from ryx.fields.base import (
     FieldOptions,
     custom_lookups,
 )
+from ryx.fields.m2m import ManyToManyField
 from ryx.fields.related import ON_DELETE_CHOICES, ForeignKey, OneToOneField, RelatedObjectNotLoaded
 from ryx.fields.scalar import (
     ArrayField,
@@ -72,6 +73,7 @@ __all__ = [
     "ForeignKey",
     "IPAddressField",
     "IntField",
+    "ManyToManyField",
     "JSONField",
     "NullBooleanField",
     "OneToOneField",

@@ -305,9 +305,7 @@ def _auto_through(field: ManyToManyField[Any], model: type[Model], name: str) ->
         "__module__": model.__module__,
         "__qualname__": f"{model.__qualname__}_{name}",
         "Meta": type("Meta", (), meta_attrs),
-        source_key: ForeignKey(
-            model, on_delete="CASCADE", related_name=hidden, db_constraint=field.db_constraint
-        ),
+        source_key: ForeignKey(model, on_delete="CASCADE", related_name=hidden, db_constraint=field.db_constraint),
         target_key: ForeignKey(
             model if to == "self" else to, on_delete="CASCADE", related_name=hidden, db_constraint=field.db_constraint
         ),

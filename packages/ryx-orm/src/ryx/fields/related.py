@@ -157,7 +157,8 @@ class ForeignKey(Field[_M], Generic[_M]):
 
     def hop(self) -> Hop:
         """Return the step a query path takes across this relation (to the related row, if any)."""
-        return Hop(self.remote_model, self.column, self.target_field.column, False, self.null)
+        # without a constraint a key may point at no row: such a join must not drop the row
+        return Hop(self.remote_model, self.column, self.target_field.column, False, self.null or not self.db_constraint)
 
     @property
     def target_field(self) -> Field[Any]:

@@ -611,6 +611,19 @@ class Model(metaclass=ModelMetaclass):
         await self.after_delete()
         await signals.post_delete.send(cls, instance=self)
 
+    async def fetch_related(self, *lookups: Any) -> Self:
+        """Load relations of this instance explicitly (``await post.fetch_related("author", "tags")``); return it.
+
+        Afterwards ``post.author`` and ``await post.tags.all()`` need no query. Takes the same lookups as
+        ``prefetch_related`` (nested paths, `ryx.Prefetch`); one query per relation not loaded yet.
+        """
+        from ryx.prefetch import prefetch_related_objects
+
+        if not lookups:
+            raise TypeError("fetch_related() needs at least one relation name, as in fetch_related('author')")
+        await prefetch_related_objects([self], *lookups)
+        return self
+
     async def refresh_from_db(self, fields: Iterable[str] | None = None, using: str | None = None) -> None:
         """Reload the fields (all, or those named) from the database the instance came from (or ``using``).
 

@@ -287,8 +287,9 @@ class Options:
         self._relations = None
 
     def relation(self, name: str) -> Any:
-        """Return what a query path step ``name`` follows: a ForeignKey/OneToOneField, a ManyToManyField,
-        or a reverse `Relation` (by its query name); None when ``name`` is not a relation of this model.
+        """Return what a query path step ``name`` follows (None when ``name`` is no relation of this model).
+
+        That is a ForeignKey/OneToOneField, a ManyToManyField, or a reverse `Relation` (by its query name).
         """
         index = self._relations
         if index is None:

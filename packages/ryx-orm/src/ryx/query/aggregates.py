@@ -87,9 +87,7 @@ class Aggregate(Expression):
 
     def is_aggregate(self, scope: Scope) -> bool:
         """Return True, except across a relation in annotate() (a per-row subquery, which needs no GROUP BY)."""
-        if scope.rows is None and self._split(scope.probe()) is not None:
-            return False
-        return True
+        return not (scope.rows is None and self._split(scope.probe()) is not None)
 
     def output_hint(self, scope: Scope) -> str | None:
         """Return the hint of the aggregated field (aggregates of no rows are None unless a default is set)."""

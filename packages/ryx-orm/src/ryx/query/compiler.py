@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -67,7 +68,7 @@ class QueryState:
     joins: tuple[Join, ...]  # JOINs of paths across relations
     alias_count: int  # aliases numbered so far (joins and subqueries)
     crossed: bool  # a condition follows a relation (writes then go by primary key)
-    related: tuple[Any, ...]  # select_related() paths (a tree of `RelatedSelection`)
+    related: tuple[str, ...]  # select_related() paths ("" alone: every forward relation)
     prefetch: tuple[Any, ...]  # prefetch_related() lookups (`Prefetch` objects)
 
     def __init__(self, info: ModelInfo, *, using: str | None = None, schema: str | None = None) -> None:
@@ -225,11 +226,37 @@ def output_aliases(columns: tuple[Column, ...]) -> dict[str, core.Expr]:
     return out
 
 
+_plans: weakref.WeakKeyDictionary[QueryState, Any] = weakref.WeakKeyDictionary()
+
+
+def related_plan(state: QueryState) -> Any:
+    """Return the `ryx.query.select_related.Plan` of a model-mode state with select_related(), else None."""
+    if not state.related or state.mode != "model":
+        return None
+    plan = _plans.get(state)
+    if plan is None:
+        from ryx.query.select_related import Plan, all_forward, parse
+
+        model = state.info.model
+        paths = [p for p in state.related if p]
+        nodes = parse(model, paths) if paths else ()
+        if "" in state.related:
+            nodes = (*nodes, *(n for n in all_forward(model) if n.name not in {m.name for m in nodes}))
+        plan = _plans[state] = Plan(state.scope, nodes)
+    return plan
+
+
 def select_query(state: QueryState, *, ordered: bool = True, for_first: bool = False) -> core.Query:
     """Compile the SELECT of a QuerySet (without ORDER BY when not ``ordered``)."""
     info = state.info
     aliases: frozenset[str] = frozenset()
-    if state.mode == "model":
+    plan = related_plan(state)
+    if plan is not None:
+        aliases = frozenset(state.annotations)
+        q = apply_joins(_base(state.replace(joins=())), plan.joins).select(
+            *model_columns(state), **{a.name: a.expr for a in state.annotations.values()}, **plan.exprs
+        )
+    elif state.mode == "model":
         aliases = frozenset(state.annotations)
         if state.annotations or state.loaded is not None:
             q = _base(state).select(*model_columns(state), **{a.name: a.expr for a in state.annotations.values()})
@@ -305,9 +332,10 @@ def output_hints(state: QueryState) -> list[Any]:
     if state.mode == "model":
         info = state.info
         hints = info.hints if state.loaded is None else [info.hints[info.attnames.index(a)] for a in state.loaded]
-        if not state.annotations:
+        plan = related_plan(state)
+        if not state.annotations and plan is None:
             return hints
-        return [*hints, *(a.hint for a in state.annotations.values())]
+        return [*hints, *(a.hint for a in state.annotations.values()), *(plan.hints if plan is not None else ())]
     assert state.columns is not None
     return [c.hint for c in state.columns]
 
@@ -332,6 +360,7 @@ __all__ = [
     "order_term",
     "output_aliases",
     "output_hints",
+    "related_plan",
     "select_query",
     "write_query",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -160,10 +161,8 @@ class ModelInfo:
         for f in self.fields:
             names.add(f.name)
             names.add(f.attname)
-        try:
+        with contextlib.suppress(FieldError, AttributeError):
             names.update(self.model._meta.relation_names())
-        except (FieldError, AttributeError):
-            pass
         return _names(names)
 
 

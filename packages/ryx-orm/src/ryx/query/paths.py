@@ -213,7 +213,9 @@ def related_aggregate(
     split.scope.joins.crossed = True
     expr = build(sub, "__".join(split.rest))
     inner_key = sub.column(hop.target_column)
-    link = core.Cond.lookup(inner_key, "exact", outer) if rows is None else core.Cond.lookup(inner_key, "in", rows(outer))
+    link = (
+        core.Cond.lookup(inner_key, "exact", outer) if rows is None else core.Cond.lookup(inner_key, "in", rows(outer))
+    )
     return core.Expr.subquery(sub.query().select(expr).filter(link))
 
 

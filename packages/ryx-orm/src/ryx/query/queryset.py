@@ -19,6 +19,7 @@ from ryx.exceptions import (
     QueryError,
     RyxError,
 )
+from ryx.prefetch import Prefetch, normalize, prefetch_related_objects
 from ryx.query.aggregates import Aggregate, Count, RawAgg
 from ryx.query.chunks import chunk_size, chunks
 from ryx.query.compiler import (
@@ -30,6 +31,7 @@ from ryx.query.compiler import (
     effective_order,
     order_term,
     output_hints,
+    related_plan,
     select_query,
     write_query,
 )
@@ -159,21 +161,25 @@ class QuerySet(Generic[_T]):
         mode = state.mode
         if mode == "model":
             db = alias if alias is not None else core.default_alias()
-            if state.loaded is None and not state.annotations:
+            plan = related_plan(state)
+            if state.loaded is None and not state.annotations and plan is None:
                 from_rows = self.model._from_db_rows
                 return lambda rows: from_rows(rows, db)
             attnames = state.info.attnames if state.loaded is None else state.loaded
             from_fields = self.model._from_db_fields
             width = len(attnames)
             names = tuple(state.annotations)
+            end = width + len(names)
 
             def hydrate(rows: list[_Row]) -> list[Any]:
                 out = []
                 for row in rows:
                     obj = from_fields(attnames, row[:width], db)
                     if names:
-                        obj.__dict__.update(zip(names, row[width:], strict=True))
+                        obj.__dict__.update(zip(names, row[width:end], strict=True))
                     out.append(obj)
+                if plan is not None:
+                    plan.split(out, rows, end, db)
                 return out
 
             return hydrate
@@ -189,11 +195,14 @@ class QuerySet(Generic[_T]):
         return lambda rows: [tuple(row) for row in rows]
 
     async def _run(self, state: QueryState, query: core.Query) -> list[Any]:
-        """Run ``query`` and shape its rows."""
+        """Run ``query``, shape its rows, and run the prefetch_related queries."""
         if state.empty:
             return []
         rows, alias = await self._fetch_rows(state, query)
-        return self._shaper(state, alias)(rows)
+        items = self._shaper(state, alias)(rows)
+        if state.prefetch and state.mode == "model" and items:
+            await prefetch_related_objects(items, *state.prefetch)
+        return items
 
     # ------------------------------------------------------------------------------------------ evaluation
 
@@ -294,9 +303,7 @@ class QuerySet(Generic[_T]):
         st = self._state
         scope = st.scope
         where, having = scope.conditions(args, kwargs, negated=False)
-        return self._clone(
-            where=st.where + tuple(where), having=st.having + tuple(having), **st.scope_changes(scope)
-        )
+        return self._clone(where=st.where + tuple(where), having=st.having + tuple(having), **st.scope_changes(scope))
 
     def exclude(self, *args: Q | core.Cond, **kwargs: Any) -> Self:
         """AND ``NOT (all the given conditions)`` into WHERE, as Django does.
@@ -511,23 +518,43 @@ class QuerySet(Generic[_T]):
         current = self._state.loaded if self._state.loaded is not None else info.attnames
         return self._clone(loaded=tuple(a for a in current if a not in skipped))
 
-    def select_related(self, *fields: str) -> Self:
-        """Refuse for now (`NotSupportedError`): joins across models arrive with relations."""
-        raise NotSupportedError(
-            "select_related() is not supported by this query yet (relations across models arrive with the "
-            "relations work); load the related objects with a second query"
-        )
+    def select_related(self, *fields: str | None) -> Self:
+        """Load single-valued relations (ForeignKey, OneToOneField, reverse one-to-one) in the same query, by JOIN.
 
-    def prefetch_related(self, *lookups: str) -> Self:
-        """Refuse for now (`NotSupportedError`): relations across models arrive with the relations work."""
-        raise NotSupportedError(
-            "prefetch_related() is not supported by this query yet; load the related objects with "
-            "`await Related.objects.filter(pk__in=[...])`"
-        )
+        ``select_related("author", "author__country")``; nullable relations (and anything under one) come
+        back as None when there is no row. Without arguments: every forward relation of the model, one level
+        deep. ``select_related(None)`` clears the list. Multi-valued relations need `prefetch_related`.
+        """
+        if fields == (None,):
+            return self._clone(related=())
+        if self._state.mode != "model":
+            raise TypeError("select_related() loads related objects; call it before values()/values_list()")
+        from ryx.query.select_related import parse
+
+        paths = tuple(f for f in fields if f is not None)
+        parse(self.model, paths)  # check now: a bad name fails here, not when the query runs
+        added = paths if paths else ("",)
+        return self._clone(related=tuple(dict.fromkeys((*self._state.related, *added))))
+
+    def prefetch_related(self, *lookups: str | Prefetch | None) -> Self:
+        """Load relations with one extra query per level after the main query (``author``, ``posts__tags``...).
+
+        Works for every kind of relation; ``Prefetch(lookup, queryset=..., to_attr=...)`` customises a level.
+        Keys are sent in chunks under the backend's bound-parameter limit. ``prefetch_related(None)`` clears.
+        """
+        if lookups == (None,):
+            return self._clone(prefetch=())
+        if self._state.mode != "model":
+            raise TypeError("prefetch_related() loads related objects; call it before values()/values_list()")
+        items = tuple(normalize(self.model, lookup) for lookup in lookups if lookup is not None)
+        return self._clone(prefetch=(*self._state.prefetch, *items))
 
     def join(self, *args: Any, **kwargs: Any) -> Self:
-        """Refuse for now (`NotSupportedError`): joins arrive with relations."""
-        raise NotSupportedError("join() is not supported by this query yet (it arrives with relations)")
+        """Refuse (`NotSupportedError`): follow relations by name instead (``filter(author__name=...)``)."""
+        raise NotSupportedError(
+            "join() with raw table names is not supported: follow relations by name instead "
+            "(filter(author__name=...), select_related('author'), values('author__name'))"
+        )
 
     # ------------------------------------------------------------------------------------------ reading
 
@@ -573,7 +600,7 @@ class QuerySet(Generic[_T]):
         st = self._state
         if st.empty:
             return False
-        st = st.replace(for_update=None)
+        st = st.replace(for_update=None, related=(), prefetch=())
         alias, tx = self._read(st)
         return await execution.exists(select_query(st, ordered=st.sliced), alias=alias, tx=tx)
 
@@ -582,7 +609,7 @@ class QuerySet(Generic[_T]):
         st = self._state
         if st.empty:
             return 0
-        st = st.replace(for_update=None)
+        st = st.replace(for_update=None, related=(), prefetch=())
         alias, tx = self._read(st)
         return await execution.count(select_query(st, ordered=st.sliced), alias=alias, tx=tx)
 
@@ -807,7 +834,15 @@ class QuerySet(Generic[_T]):
     async def _root_objects(self, alias: str | None) -> list[Any]:
         """Return the rows a delete starts from, as instances (the slice and order of the query kept)."""
         st = self._state.replace(
-            mode="model", columns=None, annotations={}, loaded=None, group=False, for_update=None, using=alias
+            mode="model",
+            columns=None,
+            annotations={},
+            loaded=None,
+            group=False,
+            for_update=None,
+            using=alias,
+            related=(),
+            prefetch=(),
         )
         return await self._run(st, select_query(st))
 
@@ -980,11 +1015,11 @@ class _Stream(Generic[_T]):
         query = qs._compiled()
         if st.cache is not None and tx is None:
             self._buffer = self._shape(await qs._cached_rows(st, query, alias))
+            if st.prefetch and st.mode == "model" and self._buffer:
+                await prefetch_related_objects(self._buffer, *st.prefetch)
             self._done = True
             return
-        self._rows = execution.stream(
-            query, chunk_size=self._chunk_size, alias=alias, tx=tx, hints=output_hints(st)
-        )
+        self._rows = execution.stream(query, chunk_size=self._chunk_size, alias=alias, tx=tx, hints=output_hints(st))
 
     async def __anext__(self) -> _T:
         """Return the next result."""
@@ -1001,6 +1036,9 @@ class _Stream(Generic[_T]):
                 raise
             assert self._shape is not None
             self._buffer = self._shape(chunk)
+            st = self._qs._state
+            if st.prefetch and st.mode == "model" and self._buffer:
+                await prefetch_related_objects(self._buffer, *st.prefetch)
             self._pos = 0
         item = self._buffer[self._pos]
         self._pos += 1

@@ -164,6 +164,11 @@ impl Conn {
         hints: &Hints,
         persistent: bool,
     ) -> Result<Outcome> {
+        if let Conn::Sqlite(c) = self {
+            if let Some(out) = crate::sqlite_direct::fetch(c, sql, params, hints, None).await? {
+                return Ok(out);
+            }
+        }
         let result = on_conn!(self, |c, D| fetch::<D>(c, sql, params, hints, persistent)
             .await);
         self.after(result).await
@@ -177,6 +182,11 @@ impl Conn {
         hints: &Hints,
         persistent: bool,
     ) -> Result<Rows> {
+        if let Conn::Sqlite(c) = self {
+            if let Some(out) = crate::sqlite_direct::fetch(c, sql, params, hints, Some(1)).await? {
+                return Ok(out.rows);
+            }
+        }
         let result = on_conn!(self, |c, D| {
             fetch_first::<D>(c, sql, params, hints, persistent).await
         });

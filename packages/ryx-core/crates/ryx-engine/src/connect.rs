@@ -69,7 +69,9 @@ pub(crate) async fn connect(alias: &str, url: &str, options: PoolOptions) -> Res
             if let (Some(mode), false) = (options.sqlite_journal()?, in_memory) {
                 opts = opts.journal_mode(mode);
             }
-            let mut pool_opts = sqlx_options::<Sqlite>(&options);
+            // An embedded database has no server to drop idle connections, so the ping before
+            // each checkout (a round trip to the connection's worker thread) buys nothing.
+            let mut pool_opts = sqlx_options::<Sqlite>(&options).test_before_acquire(false);
             if in_memory {
                 // One shared in-memory database lives as long as at least one connection to it
                 // does: keep one open for the pool's whole life.

@@ -152,8 +152,12 @@ fn mysql_fk_table(message: &str) -> Option<String> {
 }
 
 fn sqlite(err: &SqliteError) -> Error {
-    let message = err.message().to_owned();
     let code: i32 = err.code().and_then(|c| c.parse().ok()).unwrap_or(1);
+    sqlite_error(code, err.message().to_owned())
+}
+
+/// An SQLite failure from its extended result code and message.
+pub(crate) fn sqlite_error(code: i32, message: String) -> Error {
     let kind = sqlite_kind_of(code, &message);
     let (constraint, table) = match kind {
         DbErrorKind::UniqueViolation => {

@@ -156,24 +156,47 @@ fn mysql_time(us: i64) -> Result<MySqlTime> {
 }
 
 /// Bind one value for SQLite (dates as ISO text, durations as integer microseconds).
-pub(crate) fn sqlite<'q>(args: &mut SqliteArguments<'q>, value: &'q Value) -> Result<()> {
-    added(match value {
-        Value::Null => args.add(Option::<i64>::None),
-        Value::Bool(b) => args.add(*b),
-        Value::Int(i) | Value::Duration(i) => args.add(*i),
-        Value::Float(f) => args.add(*f),
+/// An SQLite parameter in one of its storage classes (shared by the sqlx and the direct path).
+#[derive(Debug, PartialEq)]
+pub(crate) enum SqliteParam<'q> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(std::borrow::Cow<'q, str>),
+    Blob(&'q [u8]),
+}
+
+/// How a value is stored in SQLite: booleans as 0/1, decimals, dates, times and UUIDs as text.
+pub(crate) fn sqlite_param(value: &Value) -> Result<SqliteParam<'_>> {
+    use std::borrow::Cow::{Borrowed, Owned};
+    Ok(match value {
+        Value::Null => SqliteParam::Null,
+        Value::Bool(b) => SqliteParam::Int(i64::from(*b)),
+        Value::Int(i) | Value::Duration(i) => SqliteParam::Int(*i),
+        Value::Float(f) => SqliteParam::Float(*f),
         Value::Decimal(d) => {
             decimal(d)?;
-            args.add(d.as_str())
+            SqliteParam::Text(Borrowed(d.as_str()))
         }
-        Value::Text(s) | Value::Json(s) => args.add(s.as_str()),
-        Value::Bytes(b) => args.add(b.as_slice()),
-        Value::Date(d) => args.add(temporal::format_date(*d)),
-        Value::Time(t) => args.add(temporal::format_time(*t)),
-        Value::DateTime(dt) => args.add(temporal::format_datetime(*dt)),
-        Value::DateTimeUtc(dt) => args.add(temporal::format_datetime_utc(*dt)),
-        Value::Uuid(u) => args.add(u.hyphenated().to_string()),
+        Value::Text(s) | Value::Json(s) => SqliteParam::Text(Borrowed(s.as_str())),
+        Value::Bytes(b) => SqliteParam::Blob(b.as_slice()),
+        Value::Date(d) => SqliteParam::Text(Owned(temporal::format_date(*d))),
+        Value::Time(t) => SqliteParam::Text(Owned(temporal::format_time(*t))),
+        Value::DateTime(dt) => SqliteParam::Text(Owned(temporal::format_datetime(*dt))),
+        Value::DateTimeUtc(dt) => SqliteParam::Text(Owned(temporal::format_datetime_utc(*dt))),
+        Value::Uuid(u) => SqliteParam::Text(Owned(u.hyphenated().to_string())),
         Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),
+    })
+}
+
+pub(crate) fn sqlite<'q>(args: &mut SqliteArguments<'q>, value: &'q Value) -> Result<()> {
+    added(match sqlite_param(value)? {
+        SqliteParam::Null => args.add(Option::<i64>::None),
+        SqliteParam::Int(i) => args.add(i),
+        SqliteParam::Float(f) => args.add(f),
+        SqliteParam::Text(std::borrow::Cow::Borrowed(s)) => args.add(s),
+        SqliteParam::Text(std::borrow::Cow::Owned(s)) => args.add(s),
+        SqliteParam::Blob(b) => args.add(b),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod executor;
 pub mod options;
 pub mod pool;
+mod sqlite_direct;
 mod temporal;
 pub mod transaction;
 

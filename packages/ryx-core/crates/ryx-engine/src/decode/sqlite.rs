@@ -26,14 +26,49 @@ pub(crate) fn decode(row: &SqliteRow, index: usize) -> Result<Value, String> {
         "BLOB" => Value::Bytes(dec(raw)?),
         other => return Err(format!("unexpected SQLite storage class {other}")),
     };
-    let declared = row.columns()[index].type_info().name();
+    let declared = match row.columns()[index].type_info().name() {
+        "BOOLEAN" => Declared::Bool,
+        "DATE" => Declared::Date,
+        "TIME" => Declared::Time,
+        "DATETIME" => Declared::DateTime,
+        _ => Declared::Other,
+    };
+    by_declared_type(natural, declared)
+}
+
+/// The declared column types that change how a stored value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Declared {
+    Bool,
+    Date,
+    Time,
+    DateTime,
+    Other,
+}
+
+impl Declared {
+    /// Classify a column declaration the way sqlx does (`BOOL`/`BOOLEAN`, `DATE`, `TIME`,
+    /// `DATETIME`/`TIMESTAMP`, case-insensitively); `None` is an expression column.
+    pub(crate) fn of(decl: Option<&str>) -> Self {
+        match decl.map(str::to_ascii_lowercase).as_deref() {
+            Some("boolean" | "bool") => Self::Bool,
+            Some("date") => Self::Date,
+            Some("time") => Self::Time,
+            Some("datetime" | "timestamp") => Self::DateTime,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// A stored value (by storage class) read as its declared type.
+pub(crate) fn by_declared_type(natural: Value, declared: Declared) -> Result<Value, String> {
     match declared {
-        "BOOLEAN" => apply_hint(natural, DecodeHint::Bool),
-        "DATE" => apply_hint(natural, DecodeHint::Date),
-        "TIME" => apply_hint(natural, DecodeHint::Time),
-        "DATETIME" => datetime(natural),
+        Declared::Bool => apply_hint(natural, DecodeHint::Bool),
+        Declared::Date => apply_hint(natural, DecodeHint::Date),
+        Declared::Time => apply_hint(natural, DecodeHint::Time),
+        Declared::DateTime => datetime(natural),
         // Plain affinities: the storage class is the truth (an INTEGER column may hold text).
-        _ => Ok(natural),
+        Declared::Other => Ok(natural),
     }
 }
 

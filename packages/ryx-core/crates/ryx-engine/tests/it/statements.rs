@@ -212,3 +212,79 @@ crate::per_backend!(
     cached_statements_survive_schema_changes,
     schema_changes_under_cached_statements
 );
+
+/// The SQLite direct row path: placeholder counts are checked, a multi-statement text still runs
+/// every statement, a long read is handed back to sqlx mid-way and gives the same rows, and
+/// `INSERT ... RETURNING` reports its rows and count.
+async fn sqlite_direct_path(db: Db) {
+    let entry = common::open(&db).await;
+    let pool = Target::Pool(entry.clone());
+    let table = unique("ryx_direct");
+    exec(
+        &pool,
+        &format!(
+            "CREATE TABLE {table} (id INTEGER PRIMARY KEY, n INTEGER, flag BOOLEAN, at DATETIME)"
+        ),
+    )
+    .await;
+    let hints = Hints::default();
+    let err = executor::fetch_all(&pool, "SELECT ?, ?", vec![Value::Int(1)], &hints)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("2 placeholder(s) but 1 parameter(s)"),
+        "{err}"
+    );
+    let inserted = executor::fetch_all(
+        &pool,
+        &format!("INSERT INTO {table} (n, flag, at) VALUES (?, ?, ?), (?, ?, NULL) RETURNING id, flag, at"),
+        vec![
+            Value::Int(1),
+            Value::Bool(true),
+            Value::Text("2024-05-06 07:08:09".into()),
+            Value::Int(2),
+            Value::Bool(false),
+        ],
+        &hints,
+    )
+    .await
+    .unwrap();
+    assert_eq!(inserted.rows.len(), 2);
+    assert_eq!(inserted.rows[0][1], Value::Bool(true));
+    assert!(
+        matches!(inserted.rows[0][2], Value::DateTime(_)),
+        "{:?}",
+        inserted.rows[0][2]
+    );
+    assert_eq!(inserted.rows[1][2], Value::Null);
+    // Two statements in one text: both run (sqlx's path).
+    exec(
+        &pool,
+        &format!("INSERT INTO {table} (n) VALUES (3); INSERT INTO {table} (n) VALUES (4)"),
+    )
+    .await;
+    assert_eq!(count(&pool, &table).await, 4);
+    // A read longer than the inline budget: interrupted, re-run through sqlx, same answer.
+    let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) \
+                SELECT count(*), max(x) FROM c";
+    let got = rows(&pool, slow, Vec::new()).await;
+    assert_eq!(
+        got,
+        vec![vec![Value::Int(2_000_000), Value::Int(2_000_000)]]
+    );
+    // The connection is still usable afterwards, with no progress handler left behind.
+    let got = rows(
+        &pool,
+        &format!("SELECT n FROM {table} ORDER BY n"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(got.len(), 4);
+}
+
+crate::per_backend!(
+    sqlite_direct,
+    sqlite_direct_path,
+    [sqlite_memory, sqlite_file]
+);

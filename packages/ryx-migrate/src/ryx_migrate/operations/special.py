@@ -20,7 +20,8 @@ SQLItem = str | tuple[str, Sequence[Any]]
 
 def _statements(sql: str | Sequence[SQLItem], what: str) -> list[tuple[str, tuple[Any, ...]]]:
     """Normalise RunSQL input to ``[(sql, params)]``."""
-    items: Sequence[SQLItem] = [sql] if isinstance(sql, str) else sql
+    single = isinstance(sql, tuple) and len(sql) == 2 and isinstance(sql[0], str) and not isinstance(sql[1], str)
+    items: Sequence[SQLItem] = [sql] if isinstance(sql, str) or single else sql  # type: ignore[list-item]
     out: list[tuple[str, tuple[Any, ...]]] = []
     for item in items:
         if isinstance(item, str):

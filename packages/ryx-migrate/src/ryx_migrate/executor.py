@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import ryx_core
 from ryx.transaction import transaction
@@ -33,6 +34,8 @@ from ryx_migrate.recorder import MigrationRecorder
 from ryx_migrate.routing import ModelRouting
 from ryx_migrate.schema import Action, DynamicStep, PythonStep, SchemaEditor, Statement
 from ryx_migrate.state import ProjectState
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -177,32 +180,41 @@ class AliasExecutor:
             async with MigrationLock(self.alias, self.dialect, self.recorder.table, self.lock_timeout):
                 yield
             return
-        async with transaction(self.alias) as outer:
-            handle = outer.handle
+        outer = await self._retry_busy(self._enter)
+        handle = outer.handle
+        failure: BaseException | None = None
+        try:
             await ryx_core.execute("COMMIT", tx=handle)
             await ryx_core.execute("PRAGMA foreign_keys = OFF", tx=handle)
             try:
-                await self._begin_immediate(handle)
-                failure: BaseException | None = None
+                await self._retry_busy(lambda: ryx_core.execute("BEGIN IMMEDIATE", tx=handle))
                 try:
                     yield
                 except BaseException as exc:
                     failure = exc
                 # Each migration ran in its own savepoint (rolled back on failure): keep the ones that worked.
                 await ryx_core.execute("COMMIT", tx=handle)
-                if failure is not None:
-                    raise failure
             finally:
                 await ryx_core.execute("PRAGMA foreign_keys = ON", tx=handle)
                 await ryx_core.execute("BEGIN", tx=handle)  # the engine ends the transaction it began
+        except BaseException as exc:
+            failure = failure or exc
+        await outer.__aexit__(None, None, None)
+        if failure is not None:
+            raise failure
 
-    async def _begin_immediate(self, handle: ryx_core.Transaction) -> None:
-        """Take SQLite's write lock, retrying while another process holds it, up to the lock timeout."""
+    async def _enter(self) -> Any:
+        """Enter a ``ryx.transaction`` on the alias (BEGIN IMMEDIATE on SQLite)."""
+        block = transaction(self.alias)
+        await block.__aenter__()
+        return block
+
+    async def _retry_busy(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        """Run ``attempt`` again while SQLite reports the database locked, up to the lock timeout."""
         deadline = time.monotonic() + self.lock_timeout
         while True:
             try:
-                await ryx_core.execute("BEGIN IMMEDIATE", tx=handle)
-                return
+                return await attempt()
             except ryx_core.OperationalError as exc:
                 if "lock" not in str(exc).lower() and "busy" not in str(exc).lower():
                     raise

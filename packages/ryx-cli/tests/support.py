@@ -81,6 +81,7 @@ class Project:
         path.write_text(
             f'{header}models = ["{self.package}.models"]\n'
             f'migrations = "migrations"\n'
+            f'history_table = "{self.prefix}_history"\n'
             f'databases = {{default = "{self.url}"}}\n{extra}'
         )
         return path

@@ -155,6 +155,6 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Run the demo end to end on an embedded SQLite database."""
+    """Run the blog example end to end on embedded SQLite: ryx makemigrations, ryx migrate, queries."""
     _install_ryx(session)
-    session.run("python", str(ROOT / "examples" / "demo" / "main.py"), *session.posargs)
+    session.run("python", str(ROOT / "examples" / "blog" / "run_demo.py"), *session.posargs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,7 +21,9 @@ from ryx import Avg, Count, F, Max, Sum
 
 HERE = Path(__file__).resolve().parent
 BOLD, DIM, GREEN, RESET = "\033[1m", "\033[2m", "\033[32m", "\033[0m"
-COLOR = os.environ.get("NO_COLOR", "") == "" and os.environ.get("TERM") != "dumb"
+# Colours on a terminal only (NO_COLOR and TERM=dumb turn them off, FORCE_COLOR on), like the ryx command.
+COLOR = not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+COLOR = COLOR and (sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")))
 
 
 def _style(text: str, code: str) -> str:
@@ -40,7 +43,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     print("  " + _style("  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True)), DIM))
     print("  " + _style(line, DIM))
     for row in cells[1:]:
-        print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+        print(("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True))).rstrip())
 
 
 def note(text: str) -> None:
@@ -103,7 +106,7 @@ async def insert() -> dict[str, Author]:
 
 async def query(authors: dict[str, Author]) -> None:
     """Filter, order, slice, and follow foreign keys."""
-    section("Popular posts (views >= 1000, Meta.ordering = ['-views'])")
+    section("Popular posts: views >= 1000, most viewed first (Meta.ordering)")
     popular = await Post.objects.filter(views__gte=1000)
     author_names = {a.pk: a.name for a in await Author.objects.filter(pk__in={p.author_id for p in popular})}
     table(["title", "author", "views"], [(p.title, author_names[p.author_id], p.views) for p in popular])
@@ -113,7 +116,7 @@ async def query(authors: dict[str, Author]) -> None:
     mine = await Post.objects.filter(author=grace).order_by("title")
     table(["title", "views"], [(p.title, p.views) for p in mine])
 
-    section("Comments on Grace's posts (post__in a subquery of her posts' keys)")
+    section("Comments on Grace's posts (post_id__in her posts' keys), best first")
     comments = await Comment.objects.filter(post_id__in=[p.pk for p in mine]).order_by("-stars", "name")
     titles = {p.pk: p.title for p in mine}
     table(["post", "by", "stars", "comment"], [(titles[c.post_id], c.name, "★" * c.stars, c.text) for c in comments])
@@ -128,10 +131,10 @@ async def aggregate() -> None:
         f"{totals['top']} at most"
     )
     per_author = (
-        await Post.objects.values("author_id").annotate(posts=Count("id"), views=Sum("views")).order_by("-views")
+        await Post.objects.values("author_id").annotate(posts=Count("id"), total=Sum("views")).order_by("-total")
     )
     names = {a.pk: a.name for a in await Author.objects.all()}
-    table(["author", "posts", "views"], [(names[r["author_id"]], r["posts"], r["views"]) for r in per_author])
+    table(["author", "posts", "views"], [(names[r["author_id"]], r["posts"], r["total"]) for r in per_author])
     stars = await Comment.objects.aggregate(average=Avg("stars"))
     note(f"readers give {float(stars['average']):.2f} stars on average")
 

@@ -18,7 +18,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BOLD, CYAN, RESET = "\033[1m", "\033[36m", "\033[0m"
-COLOR = os.environ.get("NO_COLOR", "") == "" and os.environ.get("TERM") != "dumb"
+# Colours on a terminal only (NO_COLOR and TERM=dumb turn them off, FORCE_COLOR on), like the ryx command.
+COLOR = not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+COLOR = COLOR and (sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")))
 STEPS = [
     ("Write the first migration from blog/models.py", ["ryx", "makemigrations"]),
     ("Create the tables", ["ryx", "migrate"]),

@@ -20,7 +20,7 @@ class Post(ryx.Model):
 
     author = ryx.ForeignKey(Author, on_delete="CASCADE", related_name="posts")
     title = ryx.CharField(max_length=200)
-    body = ryx.TextField(default="")
+    body = ryx.TextField(blank=True, default="")
     views = ryx.IntField(default=0)
     published = ryx.DateTimeField(null=True)
 

@@ -31,9 +31,7 @@ async def snapshot(prefix: str, alias: str | None = None) -> dict[str, Any]:
         out[name] = {
             # Column order is not compared: a column dropped and added back comes last on PostgreSQL/MySQL.
             "columns": sorted((c.name, c.type.lower(), c.null, c.primary_key) for c in table.columns),
-            "indexes": sorted(
-                (i.columns, i.unique) for i in table.indexes if not i.primary
-            ),
+            "indexes": sorted((i.columns, i.unique) for i in table.indexes if not i.primary),
             "fks": sorted((fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete) for fk in table.foreign_keys),
         }
     return out

@@ -47,7 +47,11 @@ def versions(prefix: str) -> list[list[Any]]:
         unique_together=[("title", "author")],
         constraints=[ryx.Constraint(check="rating >= 0", name=f"{prefix}_rating_pos")],
     )
-    tag = model("Tag", f"{prefix}_tags", {"label": ryx.CharField(max_length=30), "post": ryx.ForeignKey(post2, on_delete="CASCADE")})
+    tag = model(
+        "Tag",
+        f"{prefix}_tags",
+        {"label": ryx.CharField(max_length=30), "post": ryx.ForeignKey(post2, on_delete="CASCADE")},
+    )
     v2 = [author, post2, tag]
     post3 = model(
         "Post",
@@ -71,7 +75,7 @@ async def test_forward_then_backward_restores_each_schema(db: str, prefix: str, 
         Autodetector(models, migdir, renames=[rename]).write_migration()
     run = runner(prefix, migdir, steps[-1])
     snapshots = [await snapshot(prefix + "_")]
-    names = sorted(p.stem for p in migdir.glob("0*.py"))
+    names = sorted(p.stem for p in migdir.glob("0*.py"))  # noqa: ASYNC240
     assert len(names) == 3
     for name in names:
         applied = await run.migrate(name)
@@ -104,7 +108,9 @@ async def test_data_survives_alterations_and_children_survive(db: str, prefix: s
     )
     assert rows == [("hello", 7, 3, a.pk), ("orphan", 1, 3, None)]
     await run.migrate("0001")  # back again: rebuild of the parent's children keeps them
-    rows = await ryx_core.fetch_all(f"SELECT title, views, author_id FROM {prefix}_posts ORDER BY title", as_tuples=True)
+    rows = await ryx_core.fetch_all(
+        f"SELECT title, views, author_id FROM {prefix}_posts ORDER BY title", as_tuples=True
+    )
     assert rows == [("hello", 7, a.pk), ("orphan", 1, None)]
     assert await ryx_core.fetch_scalar(f"SELECT COUNT(*) FROM {prefix}_authors") == 1
     forget(*{m for v in steps for m in v})
@@ -141,7 +147,8 @@ async def test_run_sql_and_run_python_with_reverse(db: str, prefix: str, migdir:
         "    dependencies = ['0001_initial']\n"
         "    operations = [\n"
         "        ops.RunPython(forwards, backwards),\n"
-        f"        ops.RunSQL(('UPDATE {prefix}_counters SET n = n + ?', [1]), ('UPDATE {prefix}_counters SET n = n - 1')),\n"
+        f"        ops.RunSQL(('UPDATE {prefix}_counters SET n = n + ?', [1]),\n"
+        f"                   ('UPDATE {prefix}_counters SET n = n - 1')),\n"
         "    ]\n"
     )
     run = runner(prefix, migdir, [counter])
@@ -157,7 +164,8 @@ async def test_irreversible_unapply_changes_nothing(db: str, prefix: str, migdir
     Autodetector([thing], migdir).write_migration()
     (migdir / "0002_sql.py").write_text(
         "from ryx_migrate import operations as ops\n"
-        f"class Migration:\n    dependencies = ['0001_initial']\n    operations = [ops.RunSQL('INSERT INTO {prefix}_things (n) VALUES (1)')]\n"
+        "class Migration:\n    dependencies = ['0001_initial']\n"
+        f"    operations = [ops.RunSQL('INSERT INTO {prefix}_things (n) VALUES (1)')]\n"
     )
     run = runner(prefix, migdir, [thing])
     await run.migrate()
@@ -175,7 +183,8 @@ async def test_failing_migration_is_not_recorded(db: str, prefix: str, migdir: P
     (migdir / "0002_bad.py").write_text(
         "from ryx_migrate import operations as ops\n"
         f"class Migration:\n    dependencies = ['0001_initial']\n"
-        f"    operations = [ops.RunSQL('INSERT INTO {prefix}_things (n) VALUES (5)'), ops.RunSQL('SELECT nope FROM nowhere')]\n"
+        f"    operations = [ops.RunSQL('INSERT INTO {prefix}_things (n) VALUES (5)'),\n"
+        "                  ops.RunSQL('SELECT nope FROM nowhere')]\n"
     )
     run = runner(prefix, migdir, [thing])
     with pytest.raises(MigrationError, match="0002_bad"):

@@ -147,7 +147,9 @@ def test_new_foreign_key_cycle_is_broken_with_addfield(prefix: str, migdir: Path
     a = model("CycA", f"{prefix}_a", {"name": ryx.CharField(max_length=10)})
     b = model("CycB", f"{prefix}_b", {"a": ryx.ForeignKey(a, on_delete="CASCADE")})
     a2 = model(
-        "CycA", f"{prefix}_a", {"name": ryx.CharField(max_length=10), "b": ryx.ForeignKey(b, null=True, on_delete="SET_NULL")}
+        "CycA",
+        f"{prefix}_a",
+        {"name": ryx.CharField(max_length=10), "b": ryx.ForeignKey(b, null=True, on_delete="SET_NULL")},
     )
     detected = Autodetector([a2, b], migdir).detect()
     assert kinds(detected) == ["CreateModel", "CreateModel", "AddField"]

@@ -42,7 +42,10 @@ async def test_squash_replaces_and_gives_the_same_schema(db: str, prefix: str, m
     assert path.name == "0001_squashed_0003_alter_name_on_item.py"
     squashed = discover(migdir)[("", path.stem)]
     assert [type(o).__name__ for o in squashed.operations] == ["CreateModel"]  # folded into one
-    assert replay([squashed]) == replay(discover(migdir)[("", n)] for n in sorted(p.stem for p in migdir.glob("000[123]_[!s]*.py")))
+    assert replay([squashed]) == replay(
+        discover(migdir)[("", n)]
+        for n in sorted(p.stem for p in migdir.glob("000[123]_[!s]*.py"))  # noqa: ASYNC240
+    )
     # Where everything was applied, the squashed migration counts as applied.
     assert await run.plan() == []
     # A fresh database takes the squashed migration alone.
@@ -73,7 +76,9 @@ def test_optimizer_keeps_foreign_key_order(prefix: str, migdir: Path) -> None:
 
 
 async def test_inspectdb_writes_importable_models(db: str, prefix: str, migdir: Path, tmp_path: Path) -> None:
-    author = model("Author", f"{prefix}_authors", {"name": ryx.CharField(max_length=100), "born": ryx.DateField(null=True)})
+    author = model(
+        "Author", f"{prefix}_authors", {"name": ryx.CharField(max_length=100), "born": ryx.DateField(null=True)}
+    )
     book = model(
         "Book",
         f"{prefix}_books",
@@ -105,12 +110,14 @@ async def test_inspectdb_writes_importable_models(db: str, prefix: str, migdir: 
     kinds = {f.column: type(f).__name__ for f in books._meta.concrete_fields}
     assert kinds["author_id"] == kinds["editor_id"] == "ForeignKey"
     assert kinds["price"] == "DecimalField" and kinds["title"] == "CharField" and kinds["class"] == "BooleanField"
-    result = subprocess.run([sys.executable, "-m", "py_compile", str(path)], capture_output=True)
+    result = subprocess.run([sys.executable, "-m", "py_compile", str(path)], capture_output=True)  # noqa: ASYNC221
     assert result.returncode == 0
     forget(author, book, *[v for v in vars(module).values() if isinstance(v, type) and issubclass(v, ryx.Model)])
 
 
-async def test_meta_database_routes_models_to_their_alias(db: str, db_url: str, prefix: str, migdir: Path, tmp_path: Path) -> None:
+async def test_meta_database_routes_models_to_their_alias(
+    db: str, db_url: str, prefix: str, migdir: Path, tmp_path: Path
+) -> None:
     other_url = db_url
     if db == "sqlite":
         other_url = f"sqlite://{tmp_path / 'other.db'}?mode=rwc"
@@ -119,10 +126,14 @@ async def test_meta_database_routes_models_to_their_alias(db: str, db_url: str, 
     there = model("There", f"{prefix}_there", {"n": ryx.IntField(default=0)}, database="other")
     Autodetector([here, there], migdir).write_migration()
     for alias in ("default", "other"):
-        run = MigrationRunner([here, there], migrations_dir=migdir, alias_filter=alias, history_table=f"{prefix}h{alias}")
+        run = MigrationRunner(
+            [here, there], migrations_dir=migdir, alias_filter=alias, history_table=f"{prefix}h{alias}"
+        )
         await run.migrate()
     if db == "sqlite":
-        assert f"{prefix}_here" in await table_names("default") and f"{prefix}_there" not in await table_names("default")
+        assert f"{prefix}_here" in await table_names("default") and f"{prefix}_there" not in await table_names(
+            "default"
+        )
         assert f"{prefix}_there" in await table_names("other") and f"{prefix}_here" not in await table_names("other")
     else:  # both aliases are the same server database: each table exists once, created by its alias's run
         assert sum(t.startswith(f"{prefix}_") for t in await table_names()) == 2

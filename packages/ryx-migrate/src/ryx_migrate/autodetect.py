@@ -249,11 +249,11 @@ class Autodetector:
         early: list[Operation] = []
         late: list[Operation] = []
         field_ops: list[Operation] = []
-        for key, after in sorted(new.models.items()):
-            before = old.models.get(key)
-            if before is None:
+        for key, target in sorted(new.models.items()):
+            current = old.models.get(key)
+            if current is None:
                 continue
-            early_ops, late_ops, fops = self._diff_model(before, after)
+            early_ops, late_ops, fops = self._diff_model(current, target)
             early += early_ops
             late += late_ops
             field_ops += fops
@@ -317,7 +317,9 @@ class Autodetector:
         made: set[str] = set()
         while pending:
             labels = {m.label.lower() for m in pending.values()}
-            ready = [k for k, m in pending.items() if not (_fk_dependencies(m.fields.values()) & labels) - {m.label.lower()}]
+            ready = [
+                k for k, m in pending.items() if not (_fk_dependencies(m.fields.values()) & labels) - {m.label.lower()}
+            ]
             if not ready:
                 # A cycle: create the first model without the foreign keys to models not created yet.
                 key = next(iter(pending))

@@ -81,8 +81,9 @@ class DDLGenerator:
 
     def create_index_from_fields(self, table: str, fields: Sequence[str], name: str, unique: bool = False) -> list[str]:
         """CREATE [UNIQUE] INDEX over columns."""
-        return ryx_core.ddl_create_index(table, name, list(fields), unique=unique, dialect=self.backend,
-                                         schema=self._schema())  # fmt: skip
+        return ryx_core.ddl_create_index(
+            table, name, list(fields), unique=unique, dialect=self.backend, schema=self._schema()
+        )
 
     def drop_index(self, name: str, table: str = "") -> list[str]:
         """DROP INDEX (MySQL needs the table)."""
@@ -90,8 +91,9 @@ class DDLGenerator:
 
     def add_constraint(self, table: str, constraint: Any) -> list[str]:
         """ADD CONSTRAINT ... CHECK (NotSupportedError on SQLite)."""
-        return ryx_core.ddl_add_check(table, constraint.name, constraint.check, dialect=self.backend,
-                                      schema=self._schema())  # fmt: skip
+        return ryx_core.ddl_add_check(
+            table, constraint.name, constraint.check, dialect=self.backend, schema=self._schema()
+        )
 
     def add_foreign_key(
         self,
@@ -103,8 +105,13 @@ class DDLGenerator:
         constraint_name: str | None = None,
     ) -> list[str]:
         """ADD CONSTRAINT ... FOREIGN KEY (NotSupportedError on SQLite)."""
-        fk = {"columns": [col], "ref_table": ref_table, "ref_columns": [ref_col], "on_delete": on_delete,
-              "name": constraint_name}  # fmt: skip
+        fk = {
+            "columns": [col],
+            "ref_table": ref_table,
+            "ref_columns": [ref_col],
+            "on_delete": on_delete,
+            "name": constraint_name,
+        }
         return ryx_core.ddl_add_foreign_key(table, fk, dialect=self.backend, schema=self._schema())
 
 
@@ -121,9 +128,10 @@ def generate_schema_ddl(
     current = ProjectState()
     for op in [*created, *deferred]:
         after = current.clone()
-        app = next((k[0] for k in state.models if k[1] == str(getattr(op, "name", getattr(op, "model_name", ""))).lower()), "")
+        name = str(getattr(op, "name", None) or getattr(op, "model_name", ""))
+        app = next((k[0] for k in state.models if k[1] == name.lower()), "")
         op.state_forwards(app, after)
-        model = after.get_model(app, getattr(op, "name", None) or getattr(op, "model_name", ""))
+        model = after.get_model(app, name)
         if not include_indexes:
             model.indexes = []
             model.fields = {n: f.replace(db_index=False) for n, f in model.fields.items()}

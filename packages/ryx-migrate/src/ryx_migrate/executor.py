@@ -143,7 +143,9 @@ class AliasExecutor:
             return graph.leaves(), []
         app, sep, name = target.rpartition(":")
         if name == "zero":
-            roots = [k for k in graph.order if (not sep or k[0] == app) and not any(p[0] == k[0] for p in graph.parents[k])]
+            roots = [
+                k for k in graph.order if (not sep or k[0] == app) and not any(p[0] == k[0] for p in graph.parents[k])
+            ]
             if sep and not roots:
                 raise MigrationError(f"app {app!r} has no migrations")
             return [], roots

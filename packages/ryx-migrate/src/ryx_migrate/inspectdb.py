@@ -44,7 +44,7 @@ def field_call(col: ColumnInfo, dialect: str) -> tuple[str, list[str], str]:
         cls = "FloatField"
     elif base == "decimal":
         cls = "DecimalField"
-        digits, places = (numbers + [10, 2])[:2] if numbers else (10, 2)
+        digits, places = [*numbers, 10, 2][:2]
         kwargs += [f"max_digits={digits}", f"decimal_places={places}"]
     elif base in ("varchar", "char") and numbers:
         cls = "CharField"
@@ -89,7 +89,9 @@ def render_table(table: TableInfo, dialect: str, classes: dict[str, str]) -> lis
     composite_pk = len(table.primary_key) > 1
     for col in table.columns:
         fk = fk_by_column.get(col.column if hasattr(col, "column") else col.name)
-        attr = attribute_name(col.name[:-3] if fk and col.name.lower().endswith("_id") and len(col.name) > 3 else col.name)
+        attr = attribute_name(
+            col.name[:-3] if fk and col.name.lower().endswith("_id") and len(col.name) > 3 else col.name
+        )
         while attr in used:
             attr += "_"
         used.add(attr)

@@ -86,7 +86,9 @@ class DatabaseSchema:
 # ------------------------------------------------------------------------------------------------ queries
 
 
-async def _rows(sql: str, params: Sequence[Any], alias: str | None, tx: ryx_core.Transaction | None) -> list[dict[str, Any]]:
+async def _rows(
+    sql: str, params: Sequence[Any], alias: str | None, tx: ryx_core.Transaction | None
+) -> list[dict[str, Any]]:
     """Run a query and return dict rows (bytes decoded as UTF-8: MySQL reports some catalog text as binary)."""
     # Inside the caller's ryx.transaction (a SQLite migration session holds the write lock), use it.
     rows = await ryx_core.fetch_all(sql, list(params), alias=alias, tx=tx or current_tx(alias))
@@ -179,8 +181,10 @@ async def _pg_table(name: str, schema: str | None, alias: str | None, tx: Any) -
             )
             for c in cols
         ],
-        indexes=[IndexInfo(str(i["name"]), tuple(str(i["cols"]).split(",")), bool(i["uniq"]), bool(i["prim"]))
-                 for i in indexes],  # fmt: skip
+        indexes=[
+            IndexInfo(str(i["name"]), tuple(str(i["cols"]).split(",")), bool(i["uniq"]), bool(i["prim"]))
+            for i in indexes
+        ],
         foreign_keys=[
             ForeignKeyInfo(
                 str(f["name"]),
@@ -232,8 +236,14 @@ async def _mysql_table(name: str, alias: str | None, tx: Any) -> TableInfo:
     return TableInfo(
         name=name,
         columns=[
-            ColumnInfo(str(c["name"]), str(c["type"]), c["nullable"] == "YES", d, c["ckey"] == "PRI",
-                       "auto_increment" in str(c["extra"]).lower())  # fmt: skip
+            ColumnInfo(
+                str(c["name"]),
+                str(c["type"]),
+                c["nullable"] == "YES",
+                d,
+                c["ckey"] == "PRI",
+                "auto_increment" in str(c["extra"]).lower(),
+            )
             for c, d in zip(cols, dflt, strict=True)
         ],
         indexes=[
@@ -241,8 +251,13 @@ async def _mysql_table(name: str, alias: str | None, tx: Any) -> TableInfo:
             for n, rows in sorted(grouped.items())
         ],
         foreign_keys=[
-            ForeignKeyInfo(n, tuple(str(r["col"]) for r in rows), str(rows[0]["ref_table"]),
-                           tuple(str(r["ref_col"]) for r in rows), str(rows[0]["action"]))  # fmt: skip
+            ForeignKeyInfo(
+                n,
+                tuple(str(r["col"]) for r in rows),
+                str(rows[0]["ref_table"]),
+                tuple(str(r["ref_col"]) for r in rows),
+                str(rows[0]["action"]),
+            )
             for n, rows in sorted(fk_grouped.items())
         ],
     )
@@ -263,7 +278,9 @@ async def _sqlite_table(name: str, alias: str | None, tx: Any) -> TableInfo:
     for row in sorted(index_rows, key=lambda r: str(r["name"])):
         members = await _rows("SELECT name FROM pragma_index_info(?) ORDER BY seqno", [row["name"]], alias, tx)
         indexes.append(
-            IndexInfo(str(row["name"]), tuple(str(m["name"]) for m in members), bool(int(row["uniq"])), row["origin"] == "pk")
+            IndexInfo(
+                str(row["name"]), tuple(str(m["name"]) for m in members), bool(int(row["uniq"])), row["origin"] == "pk"
+            )
         )
     fk_rows = await _rows(
         'SELECT id, "table" AS ref_table, "from" AS col, "to" AS ref_col, on_delete FROM pragma_foreign_key_list(?) '
@@ -278,14 +295,25 @@ async def _sqlite_table(name: str, alias: str | None, tx: Any) -> TableInfo:
     return TableInfo(
         name=name,
         columns=[
-            ColumnInfo(str(c["name"]), str(c["type"]), not int(c["not_null"]) and not int(c["pk"]), c["dflt"],
-                       bool(int(c["pk"])), rowid and bool(int(c["pk"])))  # fmt: skip
+            ColumnInfo(
+                str(c["name"]),
+                str(c["type"]),
+                not int(c["not_null"]) and not int(c["pk"]),
+                c["dflt"],
+                bool(int(c["pk"])),
+                rowid and bool(int(c["pk"])),
+            )
             for c in cols
         ],
         indexes=indexes,
         foreign_keys=[
-            ForeignKeyInfo(None, tuple(str(r["col"]) for r in rows), str(rows[0]["ref_table"]),
-                           tuple(str(r["ref_col"]) for r in rows), str(rows[0]["on_delete"]).upper())  # fmt: skip
+            ForeignKeyInfo(
+                None,
+                tuple(str(r["col"]) for r in rows),
+                str(rows[0]["ref_table"]),
+                tuple(str(r["ref_col"]) for r in rows),
+                str(rows[0]["on_delete"]).upper(),
+            )
             for _, rows in sorted(fk_grouped.items())
         ],
     )

@@ -127,7 +127,9 @@ def discover(migrations_dir: str | Path) -> dict[Key, MigrationFile]:
         return found
     directories = [("", base)]
     directories += [
-        (d.name, d) for d in sorted(base.iterdir()) if d.is_dir() and d.name.isidentifier() and not d.name.startswith("_")
+        (d.name, d)
+        for d in sorted(base.iterdir())
+        if d.is_dir() and d.name.isidentifier() and not d.name.startswith("_")
     ]
     for app_label, directory in directories:
         for path in migration_paths(directory):

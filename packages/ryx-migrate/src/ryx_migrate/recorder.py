@@ -57,8 +57,11 @@ class MigrationRecorder:
         tx = tx or current_tx(self.alias)
         if not await self.exists(tx):
             return {}
-        rows = await ryx_core.Query(self.table).select("app", "name", "applied_at").order_by("id").fetch_all(
-            alias=self.alias, tx=tx, as_tuples=True, hints=["str", "str", "datetime_utc"]
+        rows = (
+            await ryx_core.Query(self.table)
+            .select("app", "name", "applied_at")
+            .order_by("id")
+            .fetch_all(alias=self.alias, tx=tx, as_tuples=True, hints=["str", "str", "datetime_utc"])
         )
         out: dict[Key, dt.datetime] = {}
         for row in rows:

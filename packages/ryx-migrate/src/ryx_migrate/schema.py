@@ -228,8 +228,9 @@ class SchemaEditor:
         schema = self.schema_of(after)
         self.extend(ryx_core.ddl_add_column(after.table, column_spec(f), dialect=self.dialect, schema=schema))
         if f.has_fk_constraint:
-            self.extend(ryx_core.ddl_add_foreign_key(after.table, self.fk_spec(after, f), dialect=self.dialect,
-                                                     schema=schema))  # fmt: skip
+            self.extend(
+                ryx_core.ddl_add_foreign_key(after.table, self.fk_spec(after, f), dialect=self.dialect, schema=schema)
+            )
         if f.db_index and not f.unique:
             self.extend(
                 ryx_core.ddl_create_index(
@@ -245,8 +246,9 @@ class SchemaEditor:
         f = before.get_field(name)
         if f.has_fk_constraint:
             self.drop_foreign_key(before, f)
-        self.extend(ryx_core.ddl_drop_column(before.table, f.column, dialect=self.dialect,
-                                             schema=self.schema_of(before)))  # fmt: skip
+        self.extend(
+            ryx_core.ddl_drop_column(before.table, f.column, dialect=self.dialect, schema=self.schema_of(before))
+        )
 
     def alter_field(self, before: ModelState, after: ModelState, old_name: str, new_name: str) -> None:
         """Change a field's column: type, null, default, unique, index and foreign key (SQLite: rebuild)."""
@@ -264,8 +266,11 @@ class SchemaEditor:
         if old.has_fk_constraint and (fk_changes or old.db_type != new.db_type):
             self.drop_foreign_key(before, old)
         if old.db_index and not old.unique and (not new.db_index or new.unique):
-            self.extend(ryx_core.ddl_drop_index(before.table, before.field_index_name(old_name), dialect=self.dialect,
-                                                schema=schema))  # fmt: skip
+            self.extend(
+                ryx_core.ddl_drop_index(
+                    before.table, before.field_index_name(old_name), dialect=self.dialect, schema=schema
+                )
+            )
         if old.null and not new.null and new.default is not None:
             sql, params = (
                 ryx_core.Query(after.table, schema=schema)
@@ -275,11 +280,11 @@ class SchemaEditor:
             self.execute(sql, tuple(params))
         old_spec, new_spec = column_spec(old), column_spec(new)
         if old_spec != new_spec:
-            self.extend(ryx_core.ddl_alter_column(after.table, old_spec, new_spec, dialect=self.dialect,
-                                                  schema=schema))  # fmt: skip
+            self.extend(ryx_core.ddl_alter_column(after.table, old_spec, new_spec, dialect=self.dialect, schema=schema))
         if new.has_fk_constraint and (fk_changes or old.db_type != new.db_type or not old.has_fk_constraint):
-            self.extend(ryx_core.ddl_add_foreign_key(after.table, self.fk_spec(after, new), dialect=self.dialect,
-                                                     schema=schema))  # fmt: skip
+            self.extend(
+                ryx_core.ddl_add_foreign_key(after.table, self.fk_spec(after, new), dialect=self.dialect, schema=schema)
+            )
         if new.db_index and not new.unique and (not old.db_index or old.unique):
             self.extend(
                 ryx_core.ddl_create_index(
@@ -292,8 +297,11 @@ class SchemaEditor:
         old, new = before.get_field(old_name), after.get_field(new_name)
         if old.column == new.column:
             return
-        self.extend(ryx_core.ddl_rename_column(after.table, old.column, new.column, dialect=self.dialect,
-                                               schema=self.schema_of(after)))  # fmt: skip
+        self.extend(
+            ryx_core.ddl_rename_column(
+                after.table, old.column, new.column, dialect=self.dialect, schema=self.schema_of(after)
+            )
+        )
 
     def drop_foreign_key(self, model: ModelState, f: FieldState) -> None:
         """Drop the FOREIGN KEY of a column, looked up by column in the live database (its name may differ)."""
@@ -325,8 +333,9 @@ class SchemaEditor:
 
     def remove_index(self, model: ModelState, index: IndexState) -> None:
         """Drop an index."""
-        self.extend(ryx_core.ddl_drop_index(model.table, index.name, dialect=self.dialect,
-                                            schema=self.schema_of(model)))  # fmt: skip
+        self.extend(
+            ryx_core.ddl_drop_index(model.table, index.name, dialect=self.dialect, schema=self.schema_of(model))
+        )
 
     def alter_unique_together(self, before: ModelState, after: ModelState) -> None:
         """Drop the groups that went away and add the new ones (SQLite: rebuild)."""
@@ -336,30 +345,41 @@ class SchemaEditor:
         schema = self.schema_of(after)
         for group in before.unique_together:
             if group not in after.unique_together:
-                name = ryx_core.ddl_constraint_name(before.table, before.columns_of(group), kind="unique",
-                                                    dialect=self.dialect)  # fmt: skip
-                self.extend(ryx_core.ddl_drop_constraint(before.table, name, kind="unique", dialect=self.dialect,
-                                                         schema=schema))  # fmt: skip
+                name = ryx_core.ddl_constraint_name(
+                    before.table, before.columns_of(group), kind="unique", dialect=self.dialect
+                )
+                self.extend(
+                    ryx_core.ddl_drop_constraint(before.table, name, kind="unique", dialect=self.dialect, schema=schema)
+                )
         for group in after.unique_together:
             if group not in before.unique_together:
-                self.extend(ryx_core.ddl_add_unique(after.table, None, after.columns_of(group), dialect=self.dialect,
-                                                    schema=schema))  # fmt: skip
+                self.extend(
+                    ryx_core.ddl_add_unique(
+                        after.table, None, after.columns_of(group), dialect=self.dialect, schema=schema
+                    )
+                )
 
     def add_constraint(self, before: ModelState, after: ModelState, constraint: CheckState) -> None:
         """Add a CHECK constraint (SQLite: rebuild)."""
         if self.sqlite:
             self.rebuild(before, after)
             return
-        self.extend(ryx_core.ddl_add_check(after.table, constraint.name, constraint.check, dialect=self.dialect,
-                                           schema=self.schema_of(after)))  # fmt: skip
+        self.extend(
+            ryx_core.ddl_add_check(
+                after.table, constraint.name, constraint.check, dialect=self.dialect, schema=self.schema_of(after)
+            )
+        )
 
     def remove_constraint(self, before: ModelState, after: ModelState, constraint: CheckState) -> None:
         """Drop a CHECK constraint (SQLite: rebuild)."""
         if self.sqlite:
             self.rebuild(before, after)
             return
-        self.extend(ryx_core.ddl_drop_constraint(before.table, constraint.name, kind="check", dialect=self.dialect,
-                                                 schema=self.schema_of(before)))  # fmt: skip
+        self.extend(
+            ryx_core.ddl_drop_constraint(
+                before.table, constraint.name, kind="check", dialect=self.dialect, schema=self.schema_of(before)
+            )
+        )
 
     # ------------------------------------------------------------------------------------------ SQLite rebuild
 

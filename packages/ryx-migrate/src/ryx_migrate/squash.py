@@ -18,12 +18,22 @@ def _fold(first: Operation, second: Operation) -> list[Operation] | None:
         fields = dict(first.fields)
         if isinstance(second, DeleteModel) and second.name.lower() == first.name.lower():
             return []
-        if isinstance(second, AddField) and second.model_name.lower() == first.name.lower() and second.name not in fields:
+        if (
+            isinstance(second, AddField)
+            and second.model_name.lower() == first.name.lower()
+            and second.name not in fields
+        ) or (
+            isinstance(second, AlterField) and second.model_name.lower() == first.name.lower() and second.name in fields
+        ):
             fields[second.name] = second.field
-        elif isinstance(second, AlterField) and second.model_name.lower() == first.name.lower() and second.name in fields:
-            fields[second.name] = second.field
-        elif isinstance(second, RemoveField) and second.model_name.lower() == first.name.lower() and second.name in fields:
-            if any(second.name in i.fields for i in first.indexes) or any(second.name in g for g in first.unique_together):
+        elif (
+            isinstance(second, RemoveField)
+            and second.model_name.lower() == first.name.lower()
+            and second.name in fields
+        ):
+            if any(second.name in i.fields for i in first.indexes) or any(
+                second.name in g for g in first.unique_together
+            ):
                 return None
             del fields[second.name]
         else:
@@ -100,9 +110,13 @@ def squash_migrations(migrations_dir: str | Path, start: str, end: str, *, name:
         dependencies |= {d for d in graph.parents[key] if d not in inside}
     stem = name or f"squashed_{last[1]}"
     return write_file(
-        migrations_dir, first[0], optimize(operations), sorted(dependencies), name=f"{first[1][:4]}_{stem}",
+        migrations_dir,
+        first[0],
+        optimize(operations),
+        sorted(dependencies),
+        name=f"{first[1][:4]}_{stem}",
         replaces=replaces,
-    )  # fmt: skip
+    )
 
 
 __all__ = ["optimize", "squash_migrations"]

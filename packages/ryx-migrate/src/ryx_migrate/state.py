@@ -53,8 +53,19 @@ class FieldState:
 
     def definition(self) -> tuple[Any, ...]:
         """Return what a rename keeps: everything but the column name."""
-        return (self.db_type, self.null, self.primary_key, self.auto_increment, self.unique, self.db_index,
-                self.default, self.to_table, self.to_column, self.on_delete, self.db_constraint)  # fmt: skip
+        return (
+            self.db_type,
+            self.null,
+            self.primary_key,
+            self.auto_increment,
+            self.unique,
+            self.db_index,
+            self.default,
+            self.to_table,
+            self.to_column,
+            self.on_delete,
+            self.db_constraint,
+        )
 
 
 @dataclass(frozen=True)

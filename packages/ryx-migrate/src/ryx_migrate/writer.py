@@ -12,7 +12,7 @@ from typing import Any
 from ryx_migrate import __version__
 from ryx_migrate.compat import ColumnState
 from ryx_migrate.errors import MigrationError
-from ryx_migrate.loader import MODULE_PREFIX, FILE_PATTERN, Key, app_directory, migration_paths
+from ryx_migrate.loader import FILE_PATTERN, MODULE_PREFIX, Key, app_directory, migration_paths
 from ryx_migrate.operations.base import Operation
 
 INDENT = "    "
@@ -59,7 +59,9 @@ def serialize(value: Any, imports: _Imports, level: int = 0) -> str:
     if value is None or isinstance(value, bool | int | str):
         return repr(value)
     if isinstance(value, float):
-        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else f"float({str(value)!r})"
+        return (
+            repr(value) if value == value and value not in (float("inf"), float("-inf")) else f"float({str(value)!r})"
+        )
     if isinstance(value, decimal.Decimal):
         imports.lines.add("import decimal")
         return f"decimal.Decimal({str(value)!r})"

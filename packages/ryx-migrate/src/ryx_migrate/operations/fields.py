@@ -205,8 +205,10 @@ class RenameField(_FieldOperation):
         if self.new_name != self.old_name and self.new_name in model.fields:
             raise StateError(f"{model.label} already has a field {self.new_name!r}")
         new = old.replace(column=self.column) if self.column else old
-        model.fields = {(self.new_name if n == self.old_name else n): (new if n == self.old_name else f)
-                        for n, f in model.fields.items()}  # fmt: skip
+        model.fields = {
+            (self.new_name if n == self.old_name else n): (new if n == self.old_name else f)
+            for n, f in model.fields.items()
+        }
 
         def swap(names: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(self.new_name if n == self.old_name else n for n in names)

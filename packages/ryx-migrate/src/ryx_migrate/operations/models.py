@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ryx_migrate.errors import StateError
 from ryx_migrate.operations.base import Operation, routed
@@ -17,7 +17,15 @@ if TYPE_CHECKING:
 class CreateModel(Operation):
     """Create a model and its table (fields in column order, indexes, unique groups, CHECK constraints)."""
 
-    serialized = ("name", "table", "fields", "schema", "indexes", "unique_together", "constraints")
+    serialized: ClassVar[tuple[str, ...]] = (
+        "name",
+        "table",
+        "fields",
+        "schema",
+        "indexes",
+        "unique_together",
+        "constraints",
+    )
 
     def __init__(
         self,
@@ -254,7 +262,7 @@ class _ModelOption(Operation):
 class AddIndex(_ModelOption):
     """Create a named index."""
 
-    serialized = ("model_name", "index")
+    serialized: ClassVar[tuple[str, ...]] = ("model_name", "index")
 
     def __init__(self, model_name: str, index: IndexState) -> None:
         """Add ``index`` to ``model_name``."""

@@ -30,7 +30,9 @@ def _statements(sql: str | Sequence[SQLItem], what: str) -> list[tuple[str, tupl
         elif isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str):
             out.append((item[0], tuple(item[1])))
         else:
-            raise MigrationError(f"RunSQL {what} must be SQL text, a list of them, or (sql, params) pairs; got {item!r}")
+            raise MigrationError(
+                f"RunSQL {what} must be SQL text, a list of them, or (sql, params) pairs; got {item!r}"
+            )
     return out
 
 

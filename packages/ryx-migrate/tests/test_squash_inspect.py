@@ -181,3 +181,27 @@ def test_generate_schema_ddl(prefix: str) -> None:
     assert sql[1].startswith("CREATE INDEX")
     assert len(project_state_from_models([book, author])) == 2
     forget(author, book)
+
+
+async def test_many_to_many_link_tables_are_models(db: str, prefix: str, migdir: Path) -> None:
+    tag = model("Tag", f"{prefix}_tags", {"label": ryx.CharField(max_length=20)})
+    post = model(
+        "Post",
+        f"{prefix}_posts",
+        {"title": ryx.CharField(max_length=20), "tags": ryx.ManyToManyField(tag, db_table=f"{prefix}_post_tags")},
+    )
+    detected = Autodetector([post, tag], migdir).detect()
+    created = [o.table for o in detected]  # type: ignore[attr-defined]
+    assert created.index(f"{prefix}_post_tags") > max(created.index(f"{prefix}_tags"), created.index(f"{prefix}_posts"))
+    Autodetector([post, tag], migdir).write_migration()
+    run = MigrationRunner([post, tag], migrations_dir=migdir, history_table=f"{prefix}history")
+    await run.migrate()
+    link = (await snapshot(f"{prefix}_post_tags"))[f"{prefix}_post_tags"]
+    assert {fk[1] for fk in link["fks"]} == {f"{prefix}_tags", f"{prefix}_posts"}
+    p = await post.objects.create(title="x")
+    t = await tag.objects.create(label="y")
+    await p.tags.add(t)
+    assert [x.label for x in await p.tags.all()] == ["y"]
+    await run.migrate("zero")
+    assert await snapshot(f"{prefix}_") == {}
+    forget(tag, post)

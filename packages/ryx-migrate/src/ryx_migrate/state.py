@@ -291,7 +291,9 @@ def _through_models(model: Any) -> list[Any]:
     """Return the automatically created (or given) through models of a model's many-to-many fields."""
     out = []
     for m2m in getattr(model._meta, "many_to_many", {}).values():
-        through = getattr(m2m, "through", None) or getattr(getattr(m2m, "remote_field", None), "through", None)
+        through = getattr(m2m, "through_model", None)  # resolves a name or builds the automatic link model
+        if not isinstance(through, type):
+            through = getattr(m2m, "through", None)
         if isinstance(through, type) and hasattr(through, "_meta"):
             out.append(through)
     return out

@@ -1,4 +1,4 @@
-"""The blog demo: inserts, queries across relations, an aggregation and transactions on the migrated database.
+"""The blog demo: inserts, queries across relations, aggregations and transactions on the migrated database.
 
 Run it after `ryx makemigrations` and `ryx migrate`, from this directory (it reads the URL from ryx.toml, or
 from RYX_DATABASE_URL).
@@ -40,7 +40,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     cells = [[str(h) for h in headers], *[["" if v is None else str(v) for v in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     line = "  ".join("─" * w for w in widths)
-    print("  " + _style("  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True)), DIM))
+    print("  " + _style("  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True)).rstrip(), DIM))
     print("  " + _style(line, DIM))
     for row in cells[1:]:
         print(("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True))).rstrip())
@@ -105,21 +105,29 @@ async def insert() -> dict[str, Author]:
 
 
 async def query(authors: dict[str, Author]) -> None:
-    """Filter, order, slice, and follow foreign keys."""
-    section("Popular posts: views >= 1000, most viewed first (Meta.ordering)")
-    popular = await Post.objects.filter(views__gte=1000)
-    author_names = {a.pk: a.name for a in await Author.objects.filter(pk__in={p.author_id for p in popular})}
-    table(["title", "author", "views"], [(p.title, author_names[p.author_id], p.views) for p in popular])
+    """Filter, order and follow relations: select_related, filters across foreign keys, prefetch_related."""
+    section("Popular posts with their author, in one query (select_related, Meta.ordering = most viewed first)")
+    popular = await Post.objects.select_related("author").filter(views__gte=1000)
+    table(["title", "author", "views"], [(p.title, p.author.name, p.views) for p in popular])
 
-    section("Grace's posts, through the foreign key (author=grace)")
-    grace = authors["Grace"]
-    mine = await Post.objects.filter(author=grace).order_by("title")
+    section("Grace's posts, through the reverse relation (grace.posts)")
+    mine = await authors["Grace"].posts.order_by("title")
     table(["title", "views"], [(p.title, p.views) for p in mine])
 
-    section("Comments on Grace's posts (post_id__in her posts' keys), best first")
-    comments = await Comment.objects.filter(post_id__in=[p.pk for p in mine]).order_by("-stars", "name")
-    titles = {p.pk: p.title for p in mine}
-    table(["post", "by", "stars", "comment"], [(titles[c.post_id], c.name, "★" * c.stars, c.text) for c in comments])
+    section("Comments on Grace's posts, across two foreign keys (post__author__name), best first")
+    comments = (
+        await Comment.objects.select_related("post")
+        .filter(post__author__name="Grace Hopper")
+        .order_by("-stars", "name")
+    )
+    table(["post", "by", "stars", "comment"], [(c.post.title, c.name, "★" * c.stars, c.text) for c in comments])
+
+    section("Every author with their posts (prefetch_related: two queries in all)")
+    rows = []
+    for author in await Author.objects.prefetch_related("posts"):
+        titles = sorted(p.title for p in await author.posts.all())
+        rows.append((author.name, len(titles), ", ".join(titles)))
+    table(["author", "posts", "titles"], rows)
 
 
 async def aggregate() -> None:

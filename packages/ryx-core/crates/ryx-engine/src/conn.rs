@@ -200,6 +200,12 @@ impl Conn {
         params: &[Value],
         persistent: bool,
     ) -> Result<ExecResult> {
+        if let Conn::Sqlite(c) = self {
+            let hints = Hints::default();
+            if let Some(out) = crate::sqlite_direct::fetch(c, sql, params, &hints, None).await? {
+                return Ok(out.result);
+            }
+        }
         let result = on_conn!(self, |c, D| execute::<D>(c, sql, params, persistent).await);
         self.after(result).await
     }

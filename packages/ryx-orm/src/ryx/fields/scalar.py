@@ -203,6 +203,8 @@ class DecimalField(_NumberField[decimal.Decimal]):
         self.max_digits = max_digits
         self.decimal_places = decimal_places
         self._quantum = decimal.Decimal(1).scaleb(-decimal_places)
+        # Made once: building a Context per value was most of the cost of converting a Decimal.
+        self._context = decimal.Context(prec=max(max_digits, 28), rounding=decimal.ROUND_HALF_UP)
 
     def db_type(self) -> str:
         """Return ``DECIMAL(max_digits,decimal_places)``."""
@@ -222,8 +224,7 @@ class DecimalField(_NumberField[decimal.Decimal]):
             number = decimal.Decimal(value)
             if not number.is_finite():
                 raise decimal.InvalidOperation
-            context = decimal.Context(prec=max(self.max_digits, 28), rounding=decimal.ROUND_HALF_UP)
-            return number.quantize(self._quantum, context=context)
+            return number.quantize(self._quantum, context=self._context)
         except decimal.InvalidOperation:
             raise self.invalid(value, "decimal number") from None
 

@@ -23,7 +23,7 @@ class Author(Model):
 
     class Meta:
         table_name = unique_name("rl_author")
-        ordering = ["name"]
+        ordering = ("name",)
 
 
 class Profile(Model):
@@ -39,7 +39,7 @@ class Tag(Model):
 
     class Meta:
         table_name = unique_name("rl_tag")
-        ordering = ["name"]
+        ordering = ("name",)
 
 
 class Post(Model):
@@ -51,7 +51,7 @@ class Post(Model):
 
     class Meta:
         table_name = unique_name("rl_post")
-        ordering = ["title"]
+        ordering = ("title",)
 
 
 class Comment(Model):
@@ -83,7 +83,7 @@ class Person(Model):
 
     class Meta:
         table_name = unique_name("rl_person")
-        ordering = ["name"]
+        ordering = ("name",)
 
 
 class Membership(Model):

@@ -78,7 +78,7 @@ def test_relation_declaration_errors() -> None:
         f.ManyToManyField("X", through_fields=("a", "b"))
     with pytest.raises(TypeError, match="db_table or a through model"):
         f.ManyToManyField("X", through="Membership", db_table="t")
-    with pytest.raises(TypeError, match="set\\(\\[...\\]\\)"):
+    with pytest.raises(TypeError, match=r"set\(\[\.\.\.\]\)"):
         Post(title="t").tags = []  # type: ignore[assignment]
     with pytest.raises(TypeError, match="unexpected keyword argument 'tags'"):
         Post(title="t", tags=[])
@@ -92,7 +92,7 @@ def test_clashing_reverse_names_fail_when_used() -> None:
         a = f.ForeignKey(Writer, on_delete="CASCADE")
         b = f.ForeignKey(Writer, on_delete="CASCADE")
 
-    with pytest.raises(FieldError, match="Draft.a and Draft.b"):
+    with pytest.raises(FieldError, match=r"Draft\.a and Draft\.b"):
         _ = Writer.draft_set
     with pytest.raises(FieldError, match="set related_name"):
         Writer.objects.filter(draft__pk=1)
@@ -149,7 +149,7 @@ async def test_forward_access_is_explicit_and_never_hollow(blog: dict[str, Any])
 
 async def test_reverse_one_to_one(blog: dict[str, Any]) -> None:
     ann = await Author.objects.get(name="Ann")
-    with pytest.raises(ryx.RelatedObjectNotLoaded, match="Author.profile is not loaded"):
+    with pytest.raises(ryx.RelatedObjectNotLoaded, match=r"Author\.profile is not loaded"):
         _ = ann.profile
     with ryx.assert_num_queries(1):
         profile = await Author.profile.fetch(ann)
@@ -320,9 +320,8 @@ async def test_protect_and_restrict_refuse_and_delete_nothing(library: dict[str,
     lost = await Shelf.objects.create(name="lost")
     shelf = await Shelf.objects.create(name="a")
     book = await Book.objects.create(title="b", shelf=shelf)
-    with ryx.count_queries() as log:
-        with pytest.raises(ProtectedError) as info:
-            await shelf.delete()
+    with ryx.count_queries() as log, pytest.raises(ProtectedError) as info:
+        await shelf.delete()
     assert info.value.protected_objects == [book] and "PROTECT" in str(info.value)
     assert isinstance(info.value, IntegrityError)
     assert all(s.kind in ("select", "transaction") for s in log.statements)  # nothing was written

@@ -26,9 +26,10 @@ def _dialect(alias: str | None, tx: core.Transaction | None) -> str:
     return _DIALECTS.get(backend, "sqlite")
 
 
-def _note(
-    kind: Kind, alias: str | None, tx: core.Transaction | None, sql: Callable[[str], tuple[str, list[Any]]]
-) -> None:
+_Describe = Callable[[Any], tuple[str, list[Any]]]
+
+
+def _note(kind: Kind, alias: str | None, tx: core.Transaction | None, sql: _Describe) -> None:
     """Record a statement when a recorder is open (its SQL is only built then)."""
     if not querycount.recording():
         return
@@ -62,7 +63,7 @@ async def fetch_one(
     query: core.Query, *, alias: str | None, tx: core.Transaction | None, hints: _Hints = None
 ) -> tuple[Any, ...] | None:
     """Run a SELECT and return its first row (as a tuple), or None."""
-    _note("select", alias, tx, lambda d: query.limit(1).sql(d))  # type: ignore[arg-type]
+    _note("select", alias, tx, lambda d: query.limit(1).sql(d))
     row = await query.fetch_one(alias=alias, tx=tx, as_tuples=True, hints=hints)
     return row  # type: ignore[return-value]
 
@@ -71,20 +72,20 @@ async def fetch_get(
     query: core.Query, *, alias: str | None, tx: core.Transaction | None, hints: _Hints = None
 ) -> tuple[Any, ...]:
     """Run a SELECT that must give exactly one row (DoesNotExist / MultipleObjectsReturned otherwise)."""
-    _note("select", alias, tx, lambda d: query.limit(2).sql(d))  # type: ignore[arg-type]
+    _note("select", alias, tx, lambda d: query.limit(2).sql(d))
     row = await query.fetch_get(alias=alias, tx=tx, as_tuples=True, hints=hints)
     return row  # type: ignore[return-value]
 
 
 async def count(query: core.Query, *, alias: str | None, tx: core.Transaction | None) -> int:
     """Run ``SELECT COUNT(*)`` over the query."""
-    _note("select", alias, tx, query.count_sql)  # type: ignore[arg-type]
+    _note("select", alias, tx, query.count_sql)
     return await query.count(alias=alias, tx=tx)
 
 
 async def exists(query: core.Query, *, alias: str | None, tx: core.Transaction | None) -> bool:
     """Run ``SELECT EXISTS`` over the query."""
-    _note("select", alias, tx, query.exists_sql)  # type: ignore[arg-type]
+    _note("select", alias, tx, query.exists_sql)
     return await query.exists(alias=alias, tx=tx)
 
 
@@ -97,13 +98,13 @@ async def update(
     pk: str | None = None,
 ) -> int:
     """Run an UPDATE of the query's rows and return the number of rows changed."""
-    _note("update", alias, tx, lambda d: query.update_sql(values, d, pk=pk))  # type: ignore[arg-type]
+    _note("update", alias, tx, lambda d: query.update_sql(values, d, pk=pk))
     return await query.update(values, alias=alias, tx=tx, pk=pk)
 
 
 async def delete(query: core.Query, *, alias: str | None, tx: core.Transaction | None, pk: str | None = None) -> int:
     """Run a DELETE of the query's rows and return the number of rows deleted."""
-    _note("delete", alias, tx, lambda d: query.delete_sql(d, pk=pk))  # type: ignore[arg-type]
+    _note("delete", alias, tx, lambda d: query.delete_sql(d, pk=pk))
     return await query.delete(alias=alias, tx=tx, pk=pk)
 
 
@@ -118,7 +119,7 @@ def stream(
 # ------------------------------------------------------------------------------------------------ inserts
 
 
-def _insert_text(table: str, columns: Sequence[str], rows: int) -> Callable[[str], tuple[str, list[Any]]]:
+def _insert_text(table: str, columns: Sequence[str], rows: int) -> _Describe:
     """Return a describer of an INSERT (the engine builds the real statement; the log shows its shape)."""
     placeholders = "(" + ", ".join("?" for _ in columns) + ")"
     text = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders}" + (f" x {rows} rows" if rows > 1 else "")
@@ -167,7 +168,7 @@ async def bulk_update(
 # ------------------------------------------------------------------------------------------------ raw SQL
 
 
-def _raw(sql: str, params: Sequence[Any]) -> Callable[[str], tuple[str, list[Any]]]:
+def _raw(sql: str, params: Sequence[Any]) -> _Describe:
     """Return a describer of a raw statement."""
     return lambda _dialect: (sql, list(params))
 

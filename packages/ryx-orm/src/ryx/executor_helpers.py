@@ -56,14 +56,14 @@ async def raw_fetch(
     """Run a query with bound ``?`` parameters and return its rows as dicts (or tuples)."""
     values, name = _split(params, alias)
     rows = await execution.raw_fetch_all(_check_sql(sql), values, alias=name, tx=current_tx(name), as_tuples=as_tuples)
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 async def raw_fetch_one(sql: str, params: Sequence[Any] | None = None, alias: str | None = None) -> Row | None:
     """Run a query with bound parameters and return its first row as a dict, or None."""
     values, name = _split(params, alias)
-    row = await execution.raw_fetch_one(_check_sql(sql), values, alias=name, tx=current_tx(name))
-    return row  # type: ignore[return-value]
+    row: Row | None = await execution.raw_fetch_one(_check_sql(sql), values, alias=name, tx=current_tx(name))
+    return row
 
 
 async def raw_fetch_scalar(sql: str, params: Sequence[Any] | None = None, alias: str | None = None) -> Any:
@@ -89,7 +89,7 @@ def raw_fetch_sync(sql: str, params: Sequence[Any] | str | None = None, alias: s
     """Blocking `raw_fetch` (no event loop needed)."""
     values, name = _split(params, alias)
     rows = execution.raw_fetch_all_sync(_check_sql(sql), values, alias=name, tx=current_tx(name))
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 def raw_execute_sync(sql: str, params: Sequence[Any] | str | None = None, alias: str | None = None) -> int:

@@ -166,6 +166,7 @@ class ManyToManyField(Field[Any], Generic[_M]):
                 self._remote = self.model if self.to == "self" else registry.resolve(self.to, relative_to=self.model)
             else:
                 self._remote = self.to
+            registry.resolved(self)
         return self._remote
 
     @property
@@ -310,7 +311,7 @@ def _auto_through(field: ManyToManyField[Any], model: type[Model], name: str) ->
             model if to == "self" else to, on_delete="CASCADE", related_name=hidden, db_constraint=field.db_constraint
         ),
     }
-    through = type(class_name, (Base,), attrs)
+    through: type[Model] = type(class_name, (Base,), attrs)
     through._meta.auto_created_for = (model, name)
     return through
 

@@ -135,7 +135,10 @@ class ForeignKey(Field[_M], Generic[_M]):
     def remote_model(self) -> type[Model]:
         """Return the related model class, resolving a name on first use."""
         if self._remote is None:
+            from ryx.models.base import registry
+
             self._remote = self._resolve()
+            registry.resolved(self)
         return self._remote
 
     def _resolve(self) -> type[Model]:
@@ -266,7 +269,7 @@ class ForeignKey(Field[_M], Generic[_M]):
         ``post.author`` reads it without a query. Raise ``Author.DoesNotExist`` when the row is gone.
         """
         if self.is_loaded(instance):
-            return self.__get__(instance, type(instance))  # type: ignore[no-any-return]
+            return self.__get__(instance, type(instance))
         from ryx.query.queryset import QuerySet
 
         remote = self.remote_model

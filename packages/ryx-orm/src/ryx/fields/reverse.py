@@ -47,7 +47,7 @@ class Relation:
         self.multiple: bool = self.many_to_many or not getattr(field, "one_to_one", False)
         child = related_model.__name__.lower()
         name = _format(field.related_name, related_model)
-        self.hidden = bool(name) and name.endswith("+")
+        self.hidden = name is not None and name.endswith("+")
         if self.hidden:
             self.accessor_name: str | None = None
         elif name:
@@ -137,6 +137,7 @@ def install(relation: Relation) -> None:
         if isinstance(existing, Clash) or (other is not None and not replaced):
             # two relations give the target the same accessor: refused when it is used, not at definition
             first = existing.relations[0] if isinstance(existing, Clash) else other
+            assert first is not None
             setattr(target, name, Clash(name, [first, relation]))
         elif existing is not None and not replaced:
             raise FieldError(

@@ -67,25 +67,45 @@ class ModelRegistry:
         self.resolve_pending()
 
     def resolve_pending(self) -> None:
-        """Install the reverse side of every queued relation whose target model can now be resolved."""
-        from ryx.fields.reverse import Relation, install
+        """Install the reverse side of every queued relation whose target model is now defined.
 
+        A bare model name is only matched in the module of the declaring model here (a model of the same name
+        elsewhere may be defined first); other modules are searched when the relation is first used.
+        """
         waiting: list[Any] = []
         ready: list[Any] = []
         for field in self._pending:
-            try:
-                field.remote_model  # noqa: B018 - resolves (and caches) a name
-            except LookupError:
-                waiting.append(field)
-            else:
-                ready.append(field)
+            (ready if self._defined(field) else waiting).append(field)
         self._pending = waiting
         for field in ready:
-            if field.model is not None and self._models.get((field.model.__module__, field.model.__name__)) in (
-                field.model,
-                None,
-            ):
-                install(Relation(field, field.model, field.remote_model))
+            self._install(field)
+
+    def _defined(self, field: Any) -> bool:
+        """Return True when the target of ``field`` can be resolved without guessing across modules."""
+        to = field.to
+        if not isinstance(to, str) or to == "self":
+            return True
+        if "." not in to:
+            return (field.model.__module__, to) in self._models
+        try:
+            self.resolve(to, relative_to=field.model)
+        except LookupError:
+            return False
+        return True
+
+    def _install(self, field: Any) -> None:
+        """Install the reverse side of ``field`` (unless its model was replaced by a newer class)."""
+        from ryx.fields.reverse import Relation, install
+
+        model = field.model
+        if model is not None and self._models.get((model.__module__, model.__name__)) in (model, None):
+            install(Relation(field, model, field.remote_model))
+
+    def resolved(self, field: Any) -> None:
+        """Install the reverse side of a queued relation whose target was just resolved on first use."""
+        if field in self._pending:
+            self._pending.remove(field)
+            self._install(field)
 
     def pending(self) -> list[str]:
         """Return ``Model.field -> 'Target'`` for relations whose target model is not defined yet."""

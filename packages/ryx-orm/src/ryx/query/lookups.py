@@ -550,7 +550,8 @@ class Scope:
         inner_negated = negated != q.negated
         conds: list[core.Cond] = []
         aggregate = False
-        leaves = [c for c in q.children if isinstance(c, tuple)]
+        children = _flatten_and(q) if q.connector == "AND" else list(q.children)
+        leaves = [c for c in children if isinstance(c, tuple)]
         if q.connector == "AND" and leaves:
             compiled = self._and_items(leaves, inner_negated)
         else:
@@ -558,7 +559,7 @@ class Scope:
         for cond, agg in compiled:
             conds.append(cond)
             aggregate = aggregate or agg
-        for child in q.children:
+        for child in children:
             if not isinstance(child, tuple):
                 cond, agg = self.q(child, negated=inner_negated)
                 conds.append(cond)
@@ -604,11 +605,22 @@ class Scope:
         result: list[tuple[core.Cond, bool]] = []
         for item in out:
             if isinstance(item[0], str):
-                split, leaves = groups[item[1]]  # type: ignore[index]
+                split, leaves = groups[item[1]]
                 result.append((in_condition(self, split, leaves, negated), False))
             else:
-                result.append(item)  # type: ignore[arg-type]
+                result.append(item)
         return result
+
+
+def _flatten_and(q: Q) -> list[Any]:
+    """Return the children of an AND Q with nested plain AND Qs inlined (``Q(a) & Q(b)`` is one AND group)."""
+    out: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q) and child.connector == "AND" and not child.negated:
+            out.extend(_flatten_and(child))
+        else:
+            out.append(child)
+    return out
 
 
 def _target_pk_names(fld: Any) -> frozenset[str]:

@@ -628,7 +628,7 @@ class QuerySet(Generic[_T]):
             raise QueryError("aggregate() needs at least one aggregate, as in aggregate(total=Sum('views'))")
         st = self._state
         scope = st.scope
-        base = _base_for(st)
+        base = _base_for(st.replace(joins=()))  # the scope's joins (the state's and new ones) are added below
 
         def rows(key: core.Expr) -> core.Query:
             q = apply_joins(base, scope.joins.items()).select(key)

@@ -1,4 +1,4 @@
-"""Model fields: the scalar types of spec §6.2 and the ForeignKey/OneToOneField relations."""
+"""Model fields: the scalar types of spec §6.2, files, vectors and the ForeignKey/OneToOneField relations."""
 
 from ryx.fields.base import (
     COMMON_LOOKUPS,
@@ -14,6 +14,7 @@ from ryx.fields.base import (
     FieldOptions,
     custom_lookups,
 )
+from ryx.fields.files import FileField, ImageField
 from ryx.fields.m2m import ManyToManyField
 from ryx.fields.related import ON_DELETE_CHOICES, ForeignKey, OneToOneField, RelatedObjectNotLoaded
 from ryx.fields.scalar import (
@@ -43,6 +44,7 @@ from ryx.fields.scalar import (
     URLField,
     UUIDField,
 )
+from ryx.fields.vector import VectorField
 
 __all__ = [
     "COMMON_LOOKUPS",
@@ -69,9 +71,11 @@ __all__ = [
     "EmailField",
     "Field",
     "FieldOptions",
+    "FileField",
     "FloatField",
     "ForeignKey",
     "IPAddressField",
+    "ImageField",
     "IntField",
     "ManyToManyField",
     "JSONField",
@@ -86,5 +90,6 @@ __all__ = [
     "TimeField",
     "URLField",
     "UUIDField",
+    "VectorField",
     "custom_lookups",
 ]

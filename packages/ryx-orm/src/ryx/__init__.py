@@ -6,6 +6,8 @@ Importing ``ryx`` does no I/O: it connects nothing and reads no configuration un
 __version__ = "0.2.0"
 
 from ryx import cache as cache_module
+from ryx import files, storage
+from ryx import storage as storage_module
 from ryx._core import core as ryx_core
 from ryx.bulk import bulk_create, bulk_delete, bulk_update, stream
 from ryx.cache import (
@@ -59,8 +61,10 @@ from ryx.fields import (
     DecimalField,
     DurationField,
     EmailField,
+    FileField,
     FloatField,
     ForeignKey,
+    ImageField,
     IntField,
     IPAddressField,
     JSONField,
@@ -75,8 +79,10 @@ from ryx.fields import (
     TimeField,
     URLField,
     UUIDField,
+    VectorField,
 )
 from ryx.fields.related import RelatedObjectNotLoaded
+from ryx.files import FieldFile
 from ryx.lookups import (
     available_lookups,
     available_transforms,
@@ -101,6 +107,15 @@ from ryx.signals import (
     pre_save,
     pre_update,
     receiver,
+)
+from ryx.storage import (
+    FileSystemStorage,
+    InMemoryStorage,
+    Storage,
+    clear_storage,
+    configure_storage,
+    default_storage,
+    get_storage,
 )
 from ryx.strict import StrictRelationError, set_strict_relations, strict_relations
 from ryx.sync import async_to_sync, run_async, run_sync, sync_to_async
@@ -144,11 +159,16 @@ __all__ = [
     "EmailValidator",
     "F",
     "FieldError",
+    "FieldFile",
+    "FileField",
+    "FileSystemStorage",
     "FloatField",
     "ForeignKey",
     "ForwardDescriptor",
     "FunctionValidator",
     "IPAddressField",
+    "ImageField",
+    "InMemoryStorage",
     "Index",
     "IntField",
     "IntegrityError",
@@ -189,6 +209,7 @@ __all__ = [
     "SlugField",
     "SmallAutoField",
     "SmallIntField",
+    "Storage",
     "StrictRelationError",
     "Sum",
     "TextField",
@@ -199,6 +220,7 @@ __all__ = [
     "UUIDField",
     "ValidationError",
     "Validator",
+    "VectorField",
     "__version__",
     "assert_num_queries",
     "async_to_sync",
@@ -208,12 +230,17 @@ __all__ = [
     "bulk_delete",
     "bulk_update",
     "cache_module",
+    "clear_storage",
     "close",
     "close_sync",
     "configure_cache",
+    "configure_storage",
     "count_queries",
+    "default_storage",
+    "files",
     "get_active_transaction",
     "get_cache",
+    "get_storage",
     "invalidate",
     "invalidate_all",
     "invalidate_model",
@@ -243,6 +270,8 @@ __all__ = [
     "set_strict_relations",
     "setup",
     "setup_sync",
+    "storage",
+    "storage_module",
     "stream",
     "strict_relations",
     "sync_to_async",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ryx import execution, router, signals
 from ryx._core import core
 from ryx.exceptions import FieldError, QueryError
+from ryx.fields.files import saving_files
 from ryx.query.lookups import model_info
 from ryx.transaction import current_tx
 from ryx.transaction import transaction as atomic
@@ -127,11 +128,12 @@ async def bulk_create(
     }
     await signals.pre_bulk_create.send(sender=model, instances=objs)
     calls = sum((len(group) + batch_size - 1) // batch_size for group, _ in groups)
-    if calls > 1:
-        async with atomic(alias):
+    async with saving_files(objs, info.fields):  # staged file content is written; removed if the INSERT fails
+        if calls > 1:
+            async with atomic(alias):
+                await _insert_groups(info, groups, batch_size, options, current_tx(alias))
+        else:
             await _insert_groups(info, groups, batch_size, options, current_tx(alias))
-    else:
-        await _insert_groups(info, groups, batch_size, options, current_tx(alias))
     db = alias if alias is not None else core.default_alias()
     for obj in objs:
         state = obj._state
@@ -214,11 +216,12 @@ async def bulk_update(
             )
         return count
 
-    if len(batches) > 1:
-        async with atomic(alias):
+    async with saving_files(objs, targets):  # staged file content is written; removed if the UPDATE fails
+        if len(batches) > 1:
+            async with atomic(alias):
+                total = await run(current_tx(alias))
+        else:
             total = await run(current_tx(alias))
-    else:
-        total = await run(current_tx(alias))
     await _invalidate(model)
     return total
 

@@ -263,3 +263,10 @@ async def test_self_reference_paths(blog: dict[str, Any]) -> None:
             ("root", None, None),
         ]
     assert await Country.objects.filter(authors__posts__tags__name="x").count() == 1
+
+
+async def test_prefetch_through_select_related_objects(blog: dict[str, Any]) -> None:
+    # select_related gives one Author instance per post: each one gets its prefetched posts
+    with ryx.assert_num_queries(2):
+        posts = await Post.objects.select_related("author").prefetch_related("author__posts")
+        assert [len(await p.author.posts.all()) for p in posts] == [2, 2, 1]

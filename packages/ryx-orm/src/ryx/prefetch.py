@@ -175,11 +175,18 @@ def _base(model: type[Any], queryset: QuerySet[Any] | None, alias: str | None) -
     return QuerySet(model, _using=alias)
 
 
-async def _fetch(qs: QuerySet[Any], attname: str, keys: list[Any], alias: str | None) -> list[Any]:
-    """Return the rows of ``qs`` whose ``attname`` is among ``keys``, one query per chunk."""
+async def _fetch(qs: QuerySet[Any], field: Any, keys: list[Any], alias: str | None) -> list[Any]:
+    """Return the rows of ``qs`` whose ``field`` column is among ``keys``, one query per chunk.
+
+    The keys come from rows already decoded to the field's type, so they are bound as they are (the
+    condition is built directly: no per-key parsing of a ``field__in`` lookup).
+    """
+    column = core.Expr.col(field.column, qs.model._meta.table_name)
+    to_db = field.to_db
     out: list[Any] = []
     for part in chunks(keys, chunk_size(alias)):
-        out.extend(await qs.filter(**{f"{attname}__in": list(part)}))
+        values = [k if type(k) in (int, str) else to_db(k) for k in part]
+        out.extend(await qs.filter(core.Cond.lookup(column, "in", values)))
     return out
 
 
@@ -191,9 +198,8 @@ async def _forward(
     if queryset is None and to_attr is None and all(field.is_loaded(o) for o in objs):
         return unique_objects(o.__dict__.get(field.cache_name) for o in objs)
     keys = unique(o.__dict__.get(field.attname) for o in objs)
-    found = {
-        getattr(r, target): r for r in await _fetch(_base(field.remote_model, queryset, alias), target, keys, alias)
-    }
+    rows = await _fetch(_base(field.remote_model, queryset, alias), field.target_field, keys, alias)
+    found = {r.__dict__.get(target): r for r in rows}
     for obj in objs:
         value = found.get(obj.__dict__.get(field.attname))
         if to_attr is not None:
@@ -209,7 +215,7 @@ async def _reverse_one(
     """Load the reverse side of a OneToOneField: one ``fk IN (...)`` query."""
     field = relation.field
     keys = unique(o.__dict__.get(field.target_field.attname) for o in objs)
-    rows = await _fetch(_base(relation.related_model, queryset, alias), field.attname, keys, alias)
+    rows = await _fetch(_base(relation.related_model, queryset, alias), field, keys, alias)
     found = {r.__dict__.get(field.attname): r for r in rows}
     for obj in objs:
         value = found.get(obj.__dict__.get(field.target_field.attname))
@@ -229,21 +235,25 @@ async def _reverse_many(
     field = relation.field
     target = field.target_field.attname
     keys = unique(o.__dict__.get(target) for o in objs)
-    rows = await _fetch(_base(relation.related_model, queryset, alias), field.attname, keys, alias)
-    groups: dict[Any, list[Any]] = defaultdict(list)
-    for row in rows:
-        groups[row.__dict__.get(field.attname)].append(row)
-    by_key = {o.__dict__.get(target): o for o in objs}
-    for row in rows:
-        parent = by_key.get(row.__dict__.get(field.attname))
+    rows = await _fetch(_base(relation.related_model, queryset, alias), field, keys, alias)
+    by_key: dict[Any, Any] = {}
+    for obj in objs:  # the same row may come as several instances (select_related makes one per row)
+        by_key.setdefault(obj.__dict__.get(target), obj)
+    groups: dict[Any, list[Any]] = {key: [] for key in by_key}
+    fk, cache = field.attname, field.cache_name
+    for row in rows:  # one pass: group, and link each row back to its parent (post.author needs no query)
+        d = row.__dict__
+        key = d[fk]
+        parent = by_key.get(key)
         if parent is not None:
-            row.__dict__[field.cache_name] = parent  # post.author needs no query either
+            groups[key].append(row)
+            d[cache] = parent
     for obj in objs:
-        items = groups.get(obj.__dict__.get(target), [])
+        items = list(groups.get(obj.__dict__.get(target), ()))
         if to_attr is not None:
-            setattr(obj, to_attr, list(items))
+            setattr(obj, to_attr, items)
         else:
-            set_prefetched(obj, name, list(items))
+            set_prefetched(obj, name, items)
     return rows
 
 

@@ -354,12 +354,18 @@ class Model(metaclass=ModelMetaclass):
         out: list[Self] = []
         append = out.append
         new = _new
+        # rows come from a SELECT of exactly these columns: no strict zip (it costs per row, for every query)
+        if alias is None:
+            for row in rows:
+                obj = new(cls)
+                obj.__dict__.update(zip(attnames, row, strict=False))
+                append(obj)
+            return out
         for row in rows:
             obj = new(cls)
             d = obj.__dict__
-            d.update(zip(attnames, row, strict=True))
-            if alias is not None:
-                d["_state_db"] = alias
+            d.update(zip(attnames, row, strict=False))
+            d["_state_db"] = alias
             append(obj)
         return out
 

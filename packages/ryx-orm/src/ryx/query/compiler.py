@@ -227,6 +227,7 @@ def output_aliases(columns: tuple[Column, ...]) -> dict[str, core.Expr]:
 
 
 _plans: weakref.WeakKeyDictionary[QueryState, Any] = weakref.WeakKeyDictionary()
+_shared_plans: dict[tuple[Any, ...], Any] = {}
 
 
 def related_plan(state: QueryState) -> Any:
@@ -235,14 +236,22 @@ def related_plan(state: QueryState) -> Any:
         return None
     plan = _plans.get(state)
     if plan is None:
-        from ryx.query.select_related import Plan, all_forward, parse
+        # plans only depend on these: queries built the same way share one (it is immutable)
+        key = (state.info.model, state.related, state.joins, state.alias_count)
+        plan = _shared_plans.get(key)
+        if plan is None:
+            from ryx.query.select_related import Plan, all_forward, parse
 
-        model = state.info.model
-        paths = [p for p in state.related if p]
-        nodes = parse(model, paths) if paths else ()
-        if "" in state.related:
-            nodes = (*nodes, *(n for n in all_forward(model) if n.name not in {m.name for m in nodes}))
-        plan = _plans[state] = Plan(state.scope, nodes)
+            model = state.info.model
+            paths = [p for p in state.related if p]
+            nodes = parse(model, paths) if paths else ()
+            if "" in state.related:
+                nodes = (*nodes, *(n for n in all_forward(model) if n.name not in {m.name for m in nodes}))
+            plan = Plan(state.scope, nodes)
+            if len(_shared_plans) > 512:
+                _shared_plans.clear()
+            _shared_plans[key] = plan
+        _plans[state] = plan
     return plan
 
 

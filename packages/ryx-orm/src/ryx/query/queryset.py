@@ -166,18 +166,24 @@ class QuerySet(Generic[_T]):
                 from_rows = self.model._from_db_rows
                 return lambda rows: from_rows(rows, db)
             attnames = state.info.attnames if state.loaded is None else state.loaded
-            from_fields = self.model._from_db_fields
             width = len(attnames)
             names = tuple(state.annotations)
             end = width + len(names)
 
+            model = self.model
+            new = object.__new__
+
             def hydrate(rows: list[_Row]) -> list[Any]:
-                out = []
+                out: list[Any] = []
+                append = out.append
                 for row in rows:
-                    obj = from_fields(attnames, row[:width], db)
+                    obj = new(model)
+                    d = obj.__dict__
+                    d.update(zip(attnames, row[:width], strict=False))
                     if names:
-                        obj.__dict__.update(zip(names, row[width:end], strict=True))
-                    out.append(obj)
+                        d.update(zip(names, row[width:end], strict=False))
+                    d["_state_db"] = db
+                    append(obj)
                 if plan is not None:
                     plan.split(out, rows, end, db)
                 return out

@@ -117,17 +117,31 @@ class Plan:
         """Attach ``node``'s objects to ``parents``; return the offset after its columns (and its children's)."""
         width, pk_index = self._widths[id(node)]
         end = offset + width
-        from_db = node.model._from_db
+        model = node.model
+        attnames = model._meta.concrete_attnames
+        new = object.__new__
+        forward = node.relation is None
+        cache = node.field.cache_name if forward else f"_cache_{node.relation.accessor_name}"
+        back = None if forward else node.relation.field.cache_name
         children: list[Any] = []
         append = children.append
-        attach = node.attach
+        # one loop, no per-row method call: this runs for every row of every select_related query
         for parent, row in zip(parents, rows, strict=True):
             if parent is None:
                 append(None)
                 continue
-            values = row[offset:end]
-            obj = None if values[pk_index] is None else from_db(values, db)
-            attach(parent, obj)
+            if row[offset + pk_index] is None:
+                parent.__dict__[cache] = None
+                append(None)
+                continue
+            obj = new(model)
+            d = obj.__dict__
+            d.update(zip(attnames, row[offset:end], strict=False))
+            if db is not None:
+                d["_state_db"] = db
+            parent.__dict__[cache] = obj
+            if back is not None:
+                d[back] = parent
             append(obj)
         for child in node.children:
             end = self._fill(child, children, rows, end, db)

@@ -10,6 +10,7 @@ from ryx import exceptions, execution, router, signals
 from ryx._core import core
 from ryx.exceptions import FieldError
 from ryx.fields.base import Field
+from ryx.fields.files import delete_files, saving_files
 from ryx.fields.related import ForeignKey
 from ryx.fields.scalar import AutoField
 from ryx.models.manager import Manager
@@ -550,10 +551,12 @@ class Model(metaclass=ModelMetaclass):
         await self.before_save(created)
         await signals.pre_save.send(cls, instance=self, created=created)
 
-        if created:
-            await self._insert(alias, tx)
-        else:
-            await self._update(targets, alias, tx)
+        # staged file content is written first and removed again if the INSERT/UPDATE fails
+        async with saving_files((self,), meta.concrete_fields if targets is None else targets):
+            if created:
+                await self._insert(alias, tx)
+            else:
+                await self._update(targets, alias, tx)
         state = self._state
         state.adding = False
         state.db = alias if alias is not None else core.default_alias()
@@ -635,6 +638,7 @@ class Model(metaclass=ModelMetaclass):
         self.__dict__[pk.attname] = None
         self._state.adding = True
         await self.after_delete()
+        await delete_files(self, alias)  # best-effort, after the commit of the caller's transaction if any
         await signals.post_delete.send(cls, instance=self)
 
     async def fetch_related(self, *lookups: Any) -> Self:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ryx.exceptions import FieldError, ValidationError
@@ -404,30 +403,44 @@ def file_fields(fields: Iterable[Any]) -> list[Any]:
     return [f for f in fields if getattr(f, "has_file_hooks", False)]
 
 
-@contextlib.asynccontextmanager
-async def saving_files(instances: Sequence[Any], fields: Iterable[Any]) -> AsyncIterator[None]:
+class saving_files:  # lower case: used like a function, `async with saving_files(objs, fields):`
     """Write the staged files of ``instances`` for ``fields`` around the INSERT/UPDATE run in the block.
 
     If the block (or writing a later file) fails, every file written here is removed and staged again, so
-    a failed save leaves no orphan in the storage and can be retried.
+    a failed save leaves no orphan in the storage and can be retried. Costs nothing without file fields.
     """
-    hooked = file_fields(fields)
-    if not hooked:
-        yield
-        return
-    try:
-        for obj in instances:
-            for field in hooked:
-                await field.before_save(obj, obj._state.adding)
-        yield
-    except BaseException:
-        for obj in instances:
-            for field in hooked:
+
+    __slots__ = ("hooked", "instances")
+
+    def __init__(self, instances: Sequence[Any], fields: Iterable[Any]) -> None:
+        self.instances = instances
+        self.hooked = [f for f in fields if getattr(f, "has_file_hooks", False)]
+
+    async def __aenter__(self) -> None:
+        if not self.hooked:
+            return
+        try:
+            for obj in self.instances:
+                for field in self.hooked:
+                    await field.before_save(obj, obj._state.adding)
+        except BaseException:
+            await self._undo()
+            raise
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if not self.hooked:
+            return
+        if exc is not None:
+            await self._undo()
+            return
+        for obj in self.instances:
+            for field in self.hooked:
+                field.after_save(obj)
+
+    async def _undo(self) -> None:
+        for obj in self.instances:
+            for field in self.hooked:
                 await field.save_failed(obj)
-        raise
-    for obj in instances:
-        for field in hooked:
-            field.after_save(obj)
 
 
 async def delete_files(instance: Any, alias: str | None = None) -> None:

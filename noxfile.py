@@ -142,7 +142,7 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: ryx_core and the Ryx ORM against the raw drivers (and other ORMs), in the same run.
 
-    Writes bench/results/core.json and bench/results/orm.json. Arguments after ``--`` go to both scripts,
+    Writes bench/results/core.json, orm.json and relations.json. Arguments after ``--`` go to every script,
     so use the options they share (``--db``, ``--runs``, ``--warmup``): ``nox -s bench -- --db sqlite``.
     """
     _install_ryx(session, *_group("bench"))
@@ -151,6 +151,7 @@ def bench(session: nox.Session) -> None:
     args = session.posargs or ["--db", "sqlite,postgres,mysql"]
     session.run("python", str(ROOT / "bench" / "core_bench.py"), *args, "--json", str(out / "core.json"))
     session.run("python", str(ROOT / "bench" / "orm_bench.py"), *args, "--json", str(out / "orm.json"))
+    session.run("python", str(ROOT / "bench" / "relations_bench.py"), *args, "--json", str(out / "relations.json"))
 
 
 @nox.session

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from ryx.models.base import Model
+    from ryx.prefetch import Prefetch
     from ryx.query.queryset import QuerySet
 
 M = TypeVar("M", bound="Model")
@@ -123,6 +124,14 @@ class Manager(Generic[M]):
         """Return every row, ordered."""
         return self.get_queryset().order_by(*fields)
 
+    def order_by_distance(self, field: str, vector: Sequence[float], operator: str = "<->") -> QuerySet[M]:
+        """Return every row ordered by pgvector distance to ``vector`` (see `QuerySet.order_by_distance`)."""
+        return self.get_queryset().order_by_distance(field, vector, operator)
+
+    def nearest_neighbors(self, field: str, vector: Sequence[float], k: int = 10, operator: str = "<->") -> QuerySet[M]:
+        """Return the ``k`` rows nearest to ``vector`` (see `QuerySet.nearest_neighbors`)."""
+        return self.get_queryset().nearest_neighbors(field, vector, k, operator)
+
     def clear_ordering(self) -> QuerySet[M]:
         """Return every row in no particular order (``Meta.ordering`` dropped)."""
         return self.get_queryset().clear_ordering()
@@ -167,7 +176,7 @@ class Manager(Generic[M]):
         """Return rows with the related objects of these relations loaded in the same query."""
         return self.get_queryset().select_related(*fields)
 
-    def prefetch_related(self, *lookups: str) -> QuerySet[M]:
+    def prefetch_related(self, *lookups: str | Prefetch | None) -> QuerySet[M]:
         """Return rows with the related objects of these relations loaded by extra queries."""
         return self.get_queryset().prefetch_related(*lookups)
 

@@ -67,6 +67,20 @@ def _check_count(name: str, value: Any) -> int | None:
     return value
 
 
+def _require_pgvector(alias: str | None, tx: core.Transaction | None) -> None:
+    """Raise NotSupportedError unless the query runs on PostgreSQL (pgvector distances exist nowhere else)."""
+    try:
+        backend = tx.backend if tx is not None else core.get_backend(alias)
+    except RyxError:
+        return  # no pool: running the query raises PoolNotInitialized, the more useful error
+    if backend != "PostgreSQL":
+        raise NotSupportedError(
+            f"Feature 'nearest neighbor (pgvector)' is not supported on backend '{backend}': "
+            f"nearest_neighbors()/order_by_distance() need PostgreSQL with the pgvector extension "
+            f"(alias {alias or core.default_alias()!r} is {backend})"
+        )
+
+
 class QuerySet(Generic[_T]):
     """A lazy, immutable query on one model: chain methods to refine it, ``await`` it to run it.
 
@@ -127,6 +141,8 @@ class QuerySet(Generic[_T]):
                 "select_for_update() locks rows until the end of a transaction, so it needs one: "
                 "run the query inside `async with ryx.transaction():`"
             )
+        if st.__dict__.get("pgvector"):  # set by order_by_distance(); QueryState takes extra keys via replace()
+            _require_pgvector(alias, tx)
         return alias, tx
 
     def _write(self) -> tuple[str | None, core.Transaction | None]:
@@ -344,6 +360,37 @@ class QuerySet(Generic[_T]):
         scope = self._state.scope
         terms = tuple(order_term(scope, f) for f in fields)
         return self._clone(order=(self._state.order or ()) + terms, **self._state.scope_changes(scope))
+
+    def order_by_distance(self, field: str, vector: Sequence[float], operator: str = "<->") -> Self:
+        """Append ORDER BY the pgvector distance between a `ryx.VectorField` and ``vector`` (PostgreSQL).
+
+        ``operator`` is ``"<->"`` (L2), ``"<=>"`` (cosine) or ``"<#>"`` (negative inner product); anything
+        else, a wrong-length vector or a field that is not a VectorField raises QueryError (a ValueError).
+        Running the query on a backend other than PostgreSQL raises NotSupportedError.
+        """
+        return self._clone(order=(*(self._state.order or ()), self._distance(field, vector, operator)), pgvector=True)
+
+    def nearest_neighbors(self, field: str, vector: Sequence[float], k: int = 10, operator: str = "<->") -> Self:
+        """Return the ``k`` rows whose VectorField ``field`` is nearest to ``vector`` (pgvector, PostgreSQL).
+
+        The distance is the first ORDER BY term (earlier order_by() terms break ties), then LIMIT ``k``.
+        ``k < 1`` raises QueryError (a ValueError); see `order_by_distance` for the rest.
+        """
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise TypeError(f"nearest_neighbors() k must be an int, not {k!r}")
+        if k < 1:
+            raise QueryError(f"nearest_neighbors() k must be at least 1, not {k}")
+        term = self._distance(field, vector, operator)
+        return self._clone(order=(term, *(self._state.order or ())), limit=k, pgvector=True)
+
+    def _distance(self, field: str, vector: Sequence[float], operator: str) -> OrderTerm:
+        """Return the ascending ORDER BY term of a pgvector distance."""
+        from ryx.fields.vector import VectorField
+
+        fld = self._info.get_field(field)
+        if not isinstance(fld, VectorField):
+            raise QueryError(f"{self._info.name}.{field} is a {type(fld).__name__}; distances need a VectorField")
+        return OrderTerm(fld.distance(vector, operator, table=self._info.table), None, False)
 
     def clear_ordering(self) -> Self:
         """Drop every ordering term, ``Meta.ordering`` included."""

@@ -1,4 +1,4 @@
-"""FileField and ImageField on a real database: staging, writes during save, cleanup on failure and delete, bulk, images."""
+"""FileField and ImageField on a real database: staging, writes in save, cleanup on failure and delete, bulk, images."""
 
 from __future__ import annotations
 
@@ -76,6 +76,12 @@ async def docs(db: str) -> Any:
     yield db
     await drop_tables(Doc, Photo)
     MEMORY.files.clear()
+
+
+def read_local(path: Any) -> bytes:
+    """Read a local file (blocking; test helper)."""
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 async def stored_names(model: Any, column: str) -> list[Any]:
@@ -289,10 +295,9 @@ async def test_filesystem_storage_round_trip(docs: str, tmp_path: Path) -> None:
         await create_tables(OnDisk)
         try:
             obj = await OnDisk.objects.create(upload=b"disk")
-            assert Path(obj.upload.path).read_bytes() == b"disk"
+            assert read_local(obj.upload.path) == b"disk"
             assert obj.upload.path.startswith(str(tmp_path / "media" / "up"))
-            with open(obj.upload, "rb") as handle:  # FieldFile is os.PathLike on a local storage
-                assert handle.read() == b"disk"
+            assert read_local(obj.upload) == b"disk"  # FieldFile is os.PathLike on a local storage
             await obj.delete()
             assert not Path(tmp_path / "media" / "up").joinpath(Path(obj.upload.name).name).exists()
         finally:

@@ -19,8 +19,8 @@ use crate::exceptions::{new_err, Kind};
 use crate::out::{parse_hints, RowOut, RowsOut};
 use crate::py_expr::{parse_cond, to_expr, PyCond, PyExpr};
 use crate::py_tx::PyTransaction;
-use crate::runtime::{awaitable, blocking};
-use crate::target::{resolve, Resolved};
+use crate::runtime::{awaitable, awaitable_now, blocking};
+use crate::target::{resolve, sqlite_target, Resolved};
 
 type Tx<'a, 'py> = Option<&'a Bound<'py, PyTransaction>>;
 
@@ -548,7 +548,9 @@ impl PyQuery {
         as_tuples: bool,
         hints: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        awaitable(py, self.fetch_all_fut(alias, tx, as_tuples, hints)?)
+        awaitable_now(py, sqlite_target(alias, tx), || {
+            self.fetch_all_fut(alias, tx, as_tuples, hints)
+        })
     }
 
     #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None))]
@@ -572,7 +574,9 @@ impl PyQuery {
         as_tuples: bool,
         hints: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        awaitable(py, self.fetch_one_fut(alias, tx, as_tuples, hints)?)
+        awaitable_now(py, sqlite_target(alias, tx), || {
+            self.fetch_one_fut(alias, tx, as_tuples, hints)
+        })
     }
 
     #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None))]
@@ -596,7 +600,9 @@ impl PyQuery {
         as_tuples: bool,
         hints: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        awaitable(py, self.fetch_get_fut(alias, tx, as_tuples, hints)?)
+        awaitable_now(py, sqlite_target(alias, tx), || {
+            self.fetch_get_fut(alias, tx, as_tuples, hints)
+        })
     }
 
     #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None))]
@@ -618,7 +624,7 @@ impl PyQuery {
         alias: Option<&str>,
         tx: Tx<'_, 'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        awaitable(py, self.count_fut(alias, tx)?)
+        awaitable_now(py, sqlite_target(alias, tx), || self.count_fut(alias, tx))
     }
 
     #[pyo3(signature = (*, alias=None, tx=None))]
@@ -638,7 +644,7 @@ impl PyQuery {
         alias: Option<&str>,
         tx: Tx<'_, 'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        awaitable(py, self.exists_fut(alias, tx)?)
+        awaitable_now(py, sqlite_target(alias, tx), || self.exists_fut(alias, tx))
     }
 
     #[pyo3(signature = (*, alias=None, tx=None))]

@@ -13,8 +13,8 @@ use crate::convert::to_value::to_values;
 use crate::errors::RyxErr;
 use crate::out::{parse_hint, parse_hints, RowOut, RowsOut, ValueOut};
 use crate::py_tx::PyTransaction;
-use crate::runtime::{awaitable, blocking};
-use crate::target::resolve;
+use crate::runtime::{awaitable, awaitable_now, blocking};
+use crate::target::{resolve, sqlite_target};
 
 type Tx<'a, 'py> = Option<&'a Bound<'py, PyTransaction>>;
 
@@ -107,10 +107,9 @@ pub fn fetch_all<'py>(
     hints: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let none = py.None().into_bound(py);
-    awaitable(
-        py,
-        fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?,
-    )
+    awaitable_now(py, sqlite_target(alias, tx), || {
+        fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)
+    })
 }
 
 /// Blocking `fetch_all`.
@@ -145,10 +144,9 @@ pub fn fetch_one<'py>(
     hints: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let none = py.None().into_bound(py);
-    awaitable(
-        py,
-        fetch_one_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?,
-    )
+    awaitable_now(py, sqlite_target(alias, tx), || {
+        fetch_one_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)
+    })
 }
 
 /// Blocking `fetch_one`.
@@ -182,10 +180,9 @@ pub fn fetch_scalar<'py>(
     hint: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let none = py.None().into_bound(py);
-    awaitable(
-        py,
-        fetch_scalar_fut(sql, params.unwrap_or(&none), alias, tx, hint)?,
-    )
+    awaitable_now(py, sqlite_target(alias, tx), || {
+        fetch_scalar_fut(sql, params.unwrap_or(&none), alias, tx, hint)
+    })
 }
 
 /// Blocking `fetch_scalar`.

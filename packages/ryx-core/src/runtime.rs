@@ -8,6 +8,10 @@
 //! pool, which halved the latency of one small query. Nothing here waits for tokio while attached, so the
 //! brief GIL hold on a worker cannot deadlock. At interpreter exit no completion touches Python any more
 //! (see `_shutdown`).
+//!
+//! A small SQLite read skips the task altogether (`awaitable_now`): it runs on the calling thread, GIL
+//! released, in the engine's "now only" mode, which answers only when nothing has to be waited for, and
+//! the asyncio future comes back already done. Anything else is spawned as above.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -100,6 +104,38 @@ where
         deliver(&loop_ref, &future_ref, result);
     });
     Ok(future)
+}
+
+/// Like [`awaitable`], but first try to answer on this thread: `make` builds the operation's future,
+/// which runs in the engine's "now only" mode when `try_now` (an SQLite target) and the caller is not a
+/// tokio thread. It either completes without waiting (the asyncio future is returned done) or fails
+/// with `Deferred` having run nothing, and then `make` builds a second future that is spawned.
+pub fn awaitable_now<'py, F, T>(
+    py: Python<'py>,
+    try_now: bool,
+    make: impl Fn() -> PyResult<F>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = Result<T, RyxErr>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    if try_now && tokio::runtime::Handle::try_current().is_err() {
+        let event_loop = GET_RUNNING_LOOP
+            .import(py, "asyncio", "get_running_loop")?
+            .call0()?;
+        let fut = make()?;
+        let rt = runtime();
+        let result = py.detach(|| ryx_engine::executor::now_only(|| rt.block_on(fut)));
+        if !matches!(result, Err(RyxErr::Engine(ryx_engine::Error::Deferred))) {
+            let future = event_loop.call_method0("create_future")?;
+            match result.map_err(PyErr::from).and_then(|v| v.into_py_any(py)) {
+                Ok(value) => future.call_method1("set_result", (value,))?,
+                Err(err) => future.call_method1("set_exception", (err.into_value(py),))?,
+            };
+            return Ok(future);
+        }
+    }
+    awaitable(py, make()?)
 }
 
 fn deliver<T>(event_loop: &Py<PyAny>, future: &Py<PyAny>, result: Result<T, RyxErr>)

@@ -59,3 +59,11 @@ pub fn resolve(
         }
     }
 }
+
+/// Whether `alias`/`tx` designate an SQLite database (a cheap check; errors are left to `resolve`).
+pub fn sqlite_target(alias: Option<&str>, tx: Option<&Bound<'_, PyTransaction>>) -> bool {
+    match tx {
+        Some(tx) => tx.get().inner.backend() == Backend::Sqlite,
+        None => pool::get(alias).is_ok_and(|entry| entry.backend == Backend::Sqlite),
+    }
+}

@@ -76,6 +76,11 @@ pub enum Error {
     #[error("{0}")]
     Transaction(String),
 
+    /// Internal: inside [`crate::executor::now_only`], the statement could not run without waiting.
+    /// Nothing ran; the caller runs it the usual way. Never reaches a user.
+    #[error("the statement could not run without waiting")]
+    Deferred,
+
     /// The backend cannot do what was asked.
     #[error("{feature} is not supported on {backend}")]
     NotSupported {

@@ -137,6 +137,24 @@ impl Lease<'_> {
         })
     }
 
+    /// A SQLite connection that is free right now, or `None` (another backend, or the pool or the
+    /// transaction would make the caller wait).
+    fn try_sqlite(target: &Target) -> Option<Result<Lease<'_>>> {
+        match target {
+            Target::Pool(entry) => entry.try_acquire_sqlite().map(|conn| {
+                Ok(Lease::Pooled {
+                    conn,
+                    persistent: entry.options.persistent(),
+                    done: false,
+                })
+            }),
+            Target::Tx(tx) if tx.backend() == crate::Backend::Sqlite => {
+                tx.try_lock_active().map(|guard| guard.map(Lease::Tx))
+            }
+            Target::Tx(_) => None,
+        }
+    }
+
     fn conn(&mut self) -> &mut Conn {
         match self {
             Lease::Pooled { conn, .. } => conn,
@@ -180,6 +198,11 @@ pub async fn fetch_all(
     params: Vec<Value>,
     hints: &Hints,
 ) -> Result<Rows> {
+    if is_now_only() {
+        return fetch_now(target, sql, &params, hints, None)
+            .await
+            .unwrap_or(Err(Error::Deferred));
+    }
     let mut lease = Lease::of(target).await?;
     let persistent = lease.persistent();
     let mut result = lease.conn().fetch(sql, &params, hints, persistent).await;
@@ -189,6 +212,78 @@ pub async fn fetch_all(
     lease.finish(&result);
     result.map(|out| out.rows)
 }
+
+/// Run a read-only SQLite query to completion on the calling thread, if that needs no waiting:
+/// a free connection (or the transaction's, not in use), a statement that only reads, no lock held
+/// by a writer, and at most [`NOW_BUDGET`] of work. `None` means "not now": nothing ran, and the
+/// caller runs the statement the usual way.
+///
+/// This lets an async caller answer a small SQLite read without the thread hops of a spawned task
+/// (the event loop is blocked for the few microseconds the statement takes, never for a wait).
+/// `max_rows` stops after that many rows (`Some(1)` for a first-row fetch).
+pub async fn fetch_now(
+    target: &Target,
+    sql: &str,
+    params: &[Value],
+    hints: &Hints,
+    max_rows: Option<usize>,
+) -> Option<Result<Rows>> {
+    let mut lease = match Lease::try_sqlite(target)? {
+        Ok(lease) => lease,
+        Err(e) => return Some(Err(e)),
+    };
+    let busy_timeout = match target {
+        Target::Pool(entry) => entry.options.sqlite_busy_timeout,
+        Target::Tx(tx) => tx.entry().options.sqlite_busy_timeout,
+    };
+    let Conn::Sqlite(conn) = lease.conn() else {
+        return None;
+    };
+    let result =
+        crate::sqlite_direct::fetch_now(conn, sql, params, hints, max_rows, busy_timeout).await;
+    match result {
+        Ok(Some(out)) => {
+            let done: Result<()> = Ok(());
+            lease.finish(&done);
+            Some(Ok(out.rows))
+        }
+        Ok(None) => {
+            // Nothing happened (not read-only, busy, or interrupted read): release untouched.
+            lease.finish(&Ok(()));
+            None
+        }
+        Err(e) => {
+            let failed: Result<()> = Err(e);
+            lease.finish(&failed);
+            failed.err().map(Err)
+        }
+    }
+}
+
+thread_local! {
+    static NOW_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn is_now_only() -> bool {
+    NOW_ONLY.with(std::cell::Cell::get)
+}
+
+/// Run `f` (typically `block_on` of one `fetch_all`/`fetch_optional` future on this thread) in
+/// "now only" mode: those calls answer through [`fetch_now`] or fail with [`Error::Deferred`]
+/// without running anything, so the caller can fall back to a spawned task.
+pub fn now_only<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            NOW_ONLY.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(NOW_ONLY.with(|c| c.replace(true)));
+    f()
+}
+
+/// How long [`fetch_now`] may block its caller before handing the statement back.
+pub const NOW_BUDGET: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Run a query and return its first row, if any; the rest of the result is not read (on
 /// PostgreSQL the server stops after one row). The column names are empty when there is no row.
@@ -201,6 +296,12 @@ pub async fn fetch_optional(
     params: Vec<Value>,
     hints: &Hints,
 ) -> Result<(Arc<[String]>, Option<Vec<Value>>)> {
+    if is_now_only() {
+        let rows = fetch_now(target, sql, &params, hints, Some(1))
+            .await
+            .unwrap_or(Err(Error::Deferred))?;
+        return Ok((rows.columns, rows.rows.into_iter().next()));
+    }
     let mut lease = Lease::of(target).await?;
     let persistent = lease.persistent();
     let mut result = lease

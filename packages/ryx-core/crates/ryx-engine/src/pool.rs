@@ -114,6 +114,14 @@ impl PoolEntry {
         })
     }
 
+    /// An idle SQLite connection, if one is free right now (no waiting, no new connection).
+    pub(crate) fn try_acquire_sqlite(&self) -> Option<Conn> {
+        match &self.pool {
+            Pool::Sqlite(p) => p.try_acquire().map(Conn::Sqlite),
+            _ => None,
+        }
+    }
+
     fn acquire_error(&self, err: sqlx::Error) -> Error {
         match err {
             sqlx::Error::PoolTimedOut => Error::PoolTimeout {

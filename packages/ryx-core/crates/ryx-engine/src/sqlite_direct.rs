@@ -52,7 +52,33 @@ pub(crate) async fn fetch(
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle();
     // The handle (and so exclusive use of `db`) is held until the end of this synchronous call.
-    run(db, sql, params, hints, max_rows)
+    run(db, sql, params, hints, max_rows, Mode::Any)
+}
+
+/// Like [`fetch`] for [`crate::executor::fetch_now`]: only a read-only statement runs, a lock held
+/// by a writer is not waited for, and the budget is [`crate::executor::NOW_BUDGET`]. `Ok(None)`
+/// means nothing ran (or an interrupted read, which changed nothing).
+pub(crate) async fn fetch_now(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    params: &[Value],
+    hints: &Hints,
+    max_rows: Option<usize>,
+    busy_timeout: Duration,
+) -> Result<Option<Outcome>> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle();
+    let _no_wait = NoBusyWait::start(db, busy_timeout);
+    run(db, sql, params, hints, max_rows, Mode::ReadNow)
+}
+
+/// Which statements run here, and for how long.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Anything; reads within [`INLINE_BUDGET`].
+    Any,
+    /// Reads only, within [`crate::executor::NOW_BUDGET`], never waiting for a lock.
+    ReadNow,
 }
 
 fn run(
@@ -61,12 +87,21 @@ fn run(
     params: &[Value],
     hints: &Hints,
     max_rows: Option<usize>,
+    mode: Mode,
 ) -> Result<Option<Outcome>> {
     let Some(stmt) = Statement::prepare(db, sql)? else {
         return Ok(None);
     };
+    let readonly = stmt.readonly();
+    if mode == Mode::ReadNow && !readonly {
+        return Ok(None);
+    }
     stmt.bind_all(params)?;
-    let _budget = stmt.readonly().then(|| Budget::start(db));
+    let budget = match mode {
+        Mode::Any => INLINE_BUDGET,
+        Mode::ReadNow => crate::executor::NOW_BUDGET,
+    };
+    let _budget = readonly.then(|| Budget::start(db, budget));
     let columns = stmt.column_names();
     let hints = hints.resolve(columns.iter());
     let declared: Vec<Declared> = (0..columns.len()).map(|i| stmt.declared(i)).collect();
@@ -78,7 +113,7 @@ fn run(
         match stmt.step() {
             Ok(true) => {}
             Ok(false) => break,
-            Err(_) if stmt.readonly() && past_budget(db) => return Ok(None),
+            Err(_) if readonly && gave_up(db, mode) => return Ok(None),
             Err(e) => return Err(e),
         }
         let mut row = Vec::with_capacity(columns.len());
@@ -102,12 +137,48 @@ fn run(
     if !out.rows.rows.is_empty() {
         out.rows.columns = columns;
     }
-    if !stmt.readonly() {
+    if !readonly {
         out.result = stmt.exec_result();
         let returned = u64::try_from(out.rows.rows.len()).unwrap_or(u64::MAX);
         out.result.rows_affected = out.result.rows_affected.max(returned);
     }
     Ok(Some(out))
+}
+
+/// While alive, a locked database fails at once (SQLITE_BUSY) instead of waiting the connection's
+/// busy timeout; dropping it restores that timeout (the pool's `sqlite_busy_timeout`).
+struct NoBusyWait {
+    db: NonNull<ffi::sqlite3>,
+    restore_ms: c_int,
+}
+
+impl NoBusyWait {
+    fn start(db: NonNull<ffi::sqlite3>, restore: Duration) -> Self {
+        let restore_ms = c_int::try_from(restore.as_millis()).unwrap_or(c_int::MAX);
+        // SAFETY: an open connection held exclusively.
+        unsafe {
+            ffi::sqlite3_busy_timeout(db.as_ptr(), 0);
+        }
+        Self { db, restore_ms }
+    }
+}
+
+impl Drop for NoBusyWait {
+    fn drop(&mut self) {
+        // SAFETY: an open connection held exclusively; reinstalls the connection's own timeout.
+        unsafe {
+            ffi::sqlite3_busy_timeout(self.db.as_ptr(), self.restore_ms);
+        }
+    }
+}
+
+/// Whether the failed step was this module giving up on a read: interrupted past its budget, or
+/// (in [`Mode::ReadNow`]) a lock held by a writer.
+fn gave_up(db: NonNull<ffi::sqlite3>, mode: Mode) -> bool {
+    // SAFETY: an open connection held exclusively.
+    let code = unsafe { ffi::sqlite3_errcode(db.as_ptr()) };
+    code == ffi::SQLITE_INTERRUPT
+        || (mode == Mode::ReadNow && (code == ffi::SQLITE_BUSY || code == ffi::SQLITE_LOCKED))
 }
 
 /// The deadline of a read-only statement, enforced by a progress handler for as long as it lives.
@@ -117,8 +188,8 @@ struct Budget {
 }
 
 impl Budget {
-    fn start(db: NonNull<ffi::sqlite3>) -> Self {
-        let deadline = Box::new(Instant::now() + INLINE_BUDGET);
+    fn start(db: NonNull<ffi::sqlite3>, budget: Duration) -> Self {
+        let deadline = Box::new(Instant::now() + budget);
         let data: *const Instant = &*deadline;
         // SAFETY: `deadline` is boxed, so its address is stable until `drop` removes the handler.
         unsafe {
@@ -146,12 +217,6 @@ extern "C" fn over_budget(data: *mut c_void) -> c_int {
     // SAFETY: `data` is the `Instant` boxed by `Budget::start`, alive while the handler is set.
     let deadline = unsafe { &*data.cast::<Instant>() };
     c_int::from(Instant::now() >= *deadline)
-}
-
-/// Whether the last error is the interruption of an over-budget statement.
-fn past_budget(db: NonNull<ffi::sqlite3>) -> bool {
-    // SAFETY: an open connection held exclusively.
-    unsafe { ffi::sqlite3_errcode(db.as_ptr()) == ffi::SQLITE_INTERRUPT }
 }
 
 /// A prepared statement, finalized on drop.
@@ -203,10 +268,16 @@ impl Statement {
         // SAFETY: a valid prepared statement.
         let expected = unsafe { ffi::sqlite3_bind_parameter_count(self.ptr()) };
         if usize::try_from(expected).ok() != Some(params.len()) {
-            return Err(Error::Encode(format!(
-                "the statement has {expected} placeholder(s) but {} parameter(s) were given",
-                params.len()
-            )));
+            return Err(Error::Database {
+                kind: crate::error::DbErrorKind::Programming,
+                sqlstate: None,
+                constraint: None,
+                table: None,
+                message: format!(
+                    "the statement has {expected} placeholder(s) but {} parameter(s) were given",
+                    params.len()
+                ),
+            });
         }
         for (i, value) in params.iter().enumerate() {
             let index = c_int::try_from(i + 1).unwrap_or(c_int::MAX);

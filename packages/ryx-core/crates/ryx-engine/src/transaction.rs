@@ -260,6 +260,19 @@ impl Transaction {
     /// Lock the transaction for one statement; fails unless it is active.
     pub(crate) async fn lock_active(&self) -> Result<TxGuard<'_>> {
         let state = self.state.lock().await;
+        self.guard_active(state)
+    }
+
+    /// Like [`Self::lock_active`], without waiting: `None` while another statement holds the
+    /// transaction's connection.
+    pub(crate) fn try_lock_active(&self) -> Option<Result<TxGuard<'_>>> {
+        self.state
+            .try_lock()
+            .ok()
+            .map(|state| self.guard_active(state))
+    }
+
+    fn guard_active<'a>(&'a self, state: MutexGuard<'a, TxState>) -> Result<TxGuard<'a>> {
         match self.status() {
             TxStatus::Active => Ok(TxGuard {
                 tx: self,

@@ -270,3 +270,17 @@ async def test_prefetch_through_select_related_objects(blog: dict[str, Any]) -> 
     with ryx.assert_num_queries(2):
         posts = await Post.objects.select_related("author").prefetch_related("author__posts")
         assert [len(await p.author.posts.all()) for p in posts] == [2, 2, 1]
+
+
+async def test_original_relation_helpers(blog: dict[str, Any]) -> None:
+    from ryx import relations
+
+    posts = await relations.apply_select_related(Post.objects.order_by("title"), ["author"])
+    assert [p.author.name for p in posts] == ["Ann", "Ann", "Bob"]
+    authors = await Author.objects.all()
+    with ryx.assert_num_queries(1):
+        await relations.apply_prefetch_related(authors, ["posts"])
+    assert [len(await a.posts.all()) for a in authors] == [2, 1, 0]
+    assert relations.resolve_model("Post", Author) is Post and relations.resolve_model("self", Tag) is Tag
+    with pytest.raises(FieldError, match="no model named"):
+        relations.resolve_model("Nope", Author)

@@ -384,3 +384,58 @@ async def test_query_counter(blog: dict[str, Any]) -> None:
             await Tag.objects.count()
     with pytest.raises(TypeError):
         ryx.assert_num_queries(-1)
+
+
+async def test_to_field_related_query_name_and_chunked_cascade(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ryx.query import chunks
+    from support import create_tables, drop_tables, unique_name
+
+    class Region(Model):
+        code = f.CharField(max_length=8, unique=True)
+
+        class Meta:
+            table_name = unique_name("rl_region")
+
+    class Shop(Model):
+        region = f.ForeignKey(
+            Region, to_field="code", on_delete="CASCADE", related_name="shops", related_query_name="shop"
+        )
+        name = f.CharField(max_length=20)
+
+        class Meta:
+            table_name = unique_name("rl_shop")
+
+    await create_tables(Region, Shop, foreign_keys=True)
+    try:
+        north = await Region.objects.create(code="N")
+        south = await Region.objects.create(code="S")
+        for i in range(5):
+            await Shop.objects.create(region=north, name=f"n{i}")
+        await Shop.objects.create(region=south, name="s0")
+        assert (await Shop.objects.get(name="s0")).region_id == "S"  # the key is the code, not the pk
+        assert [r.code for r in await Region.objects.filter(shop__name="s0")] == ["S"]  # related_query_name
+        assert await north.shops.count() == 5
+        shops = await Shop.objects.select_related("region").filter(region__code="S")
+        assert shops[0].region.pk == south.pk
+        regions = await Region.objects.prefetch_related("shops").order_by("code")
+        assert [len(await r.shops.all()) for r in regions] == [5, 1]
+        monkeypatch.setattr(chunks, "chunk_size_override", 2)
+        seen: list[str] = []
+
+        async def listen(sender: Any, instance: Any, **kw: Any) -> None:
+            seen.append(instance.name)
+
+        ryx.pre_delete.connect(listen, sender=Shop, weak=False)
+        try:
+            with ryx.count_queries() as log:
+                await Region.objects.all().delete()
+        finally:
+            ryx.pre_delete.disconnect(listen, sender=Shop)
+        assert sorted(seen) == ["n0", "n1", "n2", "n3", "n4", "s0"]
+        deletes = [s for s in log.queries if s.kind == "delete"]
+        assert len(deletes) == 3 + 1  # the shops by 2 keys at a time (6 shops), then the two regions
+        assert await Shop.objects.count() == 0
+    finally:
+        await drop_tables(Shop, Region)
+        registry.unregister(Shop)
+        registry.unregister(Region)

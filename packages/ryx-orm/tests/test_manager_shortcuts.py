@@ -39,6 +39,8 @@ CHAINABLE = (
     "none",
     "select_for_update",
     "cache",
+    "order_by_distance",
+    "nearest_neighbors",
 )
 
 

@@ -241,6 +241,15 @@ pub async fn fetch_now(
     };
     let result =
         crate::sqlite_direct::fetch_now(conn, sql, params, hints, max_rows, busy_timeout).await;
+    if let Lease::Pooled {
+        conn: Conn::Sqlite(c),
+        ..
+    } = &mut lease
+    {
+        // Back in the pool before returning: dropping it would hand it back from a spawned task
+        // (after sqlx's release ping), so the caller's next read could find no idle connection.
+        c.return_to_pool().await;
+    }
     match result {
         Ok(Some(out)) => {
             let done: Result<()> = Ok(());

@@ -1,8 +1,8 @@
 """Helpers of the ryx ORM tests: tables from models (or by hand) on the selected backend.
 
 * ``await create_tables(*models, alias=None, foreign_keys=False)`` builds each model's table from its fields
-  for the current backend with ``ryx_core.ddl_create_table`` (a small fallback generator is used when the
-  installed engine lacks it); any leftover table of the same name is dropped first.
+  (and ``Meta.unique_together``) for the current backend with ``ryx_core.ddl_create_table`` (a small fallback
+  generator is used when the installed engine lacks it); any leftover table of the same name is dropped first.
 * ``with_links(*models)`` adds the auto-created through tables of their ManyToManyFields (create them last).
 * ``await drop_tables(*models)`` drops them (children first: pass them in creation order).
 * ``async with tables(*models):`` creates them for the block and drops them after it.
@@ -161,7 +161,18 @@ async def create_tables(*models: Any, alias: str | None = None, foreign_keys: bo
         builder = getattr(ryx_core, "ddl_create_table", None)
         if builder is not None:
             fks = foreign_keys_of(model, dialect(alias)) if foreign_keys else []
-            ddl = builder(model._meta.table_name, cols, dialect=dialect(alias), schema=schema, foreign_keys=fks)
+            uniques = [
+                (None, [model._meta.get_field(name).column for name in group])
+                for group in getattr(model._meta, "unique_together", ())
+            ]
+            ddl = builder(
+                model._meta.table_name,
+                cols,
+                dialect=dialect(alias),
+                schema=schema,
+                foreign_keys=fks,
+                uniques=uniques,
+            )
         else:
             ddl = fallback_create_table(_qualified(model, alias), cols, dialect(alias), alias)
         for sql in _statements(ddl):

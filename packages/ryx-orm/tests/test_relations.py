@@ -439,3 +439,16 @@ async def test_to_field_related_query_name_and_chunked_cascade(db: str, monkeypa
         await drop_tables(Shop, Region)
         registry.unregister(Shop)
         registry.unregister(Region)
+
+
+async def test_concurrent_links_and_refresh(blog: dict[str, Any]) -> None:
+    import asyncio
+
+    p2, z = blog["p2"], blog["z"]
+    await asyncio.gather(p2.tags.add(z), p2.tags.add(z), p2.tags.add(z))  # racing adds make one link
+    assert await Post.tags.through_model.objects.filter(post=p2, tag=z).count() == 1
+    ann = (await Author.objects.prefetch_related("posts").filter(name="Ann"))[0]
+    await Post.objects.filter(author=ann).update(views=0)
+    await ann.refresh_from_db()  # drops what was prefetched: the next read queries again
+    with ryx.assert_num_queries(1):
+        assert [p.views for p in await ann.posts.all()] == [0, 0]

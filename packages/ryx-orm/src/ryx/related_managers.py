@@ -494,7 +494,9 @@ class ManyToManyManager(RelatedManager[M]):
                 if v not in existing
             ]
             if rows:
-                await QuerySet(self.through, _using=self._alias).bulk_create(rows)
+                # the auto-created link table has a unique pair: a link another task added meanwhile is no error
+                conflicts = self.field.auto_created_through
+                await QuerySet(self.through, _using=self._alias).bulk_create(rows, ignore_conflicts=conflicts)
 
     async def remove(self, *objs: Any) -> None:
         """Unlink ``objs`` (instances or keys) from the instance."""

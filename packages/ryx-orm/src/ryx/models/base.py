@@ -682,6 +682,8 @@ class Model(metaclass=ModelMetaclass):
         except exceptions.DoesNotExist:
             raise cls.DoesNotExist(f"{cls.__name__} with pk={self.pk!r} no longer exists") from None
         d = self.__dict__
+        if fields is None:
+            d.pop("_prefetched", None)  # prefetched relations may be stale now: the next read queries
         for field, value in zip(targets, row, strict=True):
             if isinstance(field, ForeignKey) and d.get(field.attname) != value:
                 d.pop(field.cache_name, None)

@@ -131,6 +131,7 @@ class ModelInfo:
         self.order_cache: Any = None  # Meta.ordering compiled by the compiler, on first use
         self._by_column = {f.column: f for f in self.fields}
         self._infos: dict[str, FieldInfo] = {}
+        self._plain: dict[str, tuple[FieldInfo, str] | None] = {}
 
     def get_field(self, name: str) -> Any:
         """Return the field called ``name`` (name, attname or ``pk``), or raise `FieldError` listing the choices."""
@@ -150,6 +151,37 @@ class ModelInfo:
         if info is None:
             info = self._infos[name] = FieldInfo(self.get_field(name), self.table)
         return info
+
+    def plain_lookup(self, key: str) -> tuple[FieldInfo, str] | None:
+        """Return ``(field, lookup)`` when ``key`` is ``field`` or ``field__<built-in lookup>`` on a plain column.
+
+        Plain: a concrete, non-relation, non-JSON field, and a lookup that is not a transform. Most filters
+        are of this form; resolving them once per model and key skips the general path walk. Anything else
+        (relations, transforms, JSON keys, custom lookups, unknown names) gives None and takes that walk.
+        """
+        try:
+            return self._plain[key]
+        except KeyError:
+            pass
+        found: tuple[FieldInfo, str] | None = None
+        name, sep, lookup = key.partition("__")
+        if name and "__" not in lookup and "." not in key:
+            try:
+                fi = self.field_info(name)
+            except FieldError:
+                fi = None
+            lookup = lookup if sep else "exact"
+            if (
+                fi is not None
+                and fi.column is not None
+                and not fi.relation
+                and not fi.json
+                and lookup in fi.lookups
+                and lookup not in fi.transforms
+            ):
+                found = (fi, lookup)
+        self._plain[key] = found
+        return found
 
     def field_by_column(self, column: str) -> Any:
         """Return the field stored in ``column``, or None."""
@@ -272,6 +304,8 @@ class Scope:
     def split_of(self, path: str) -> Split | None:
         """Return the `Split` of a path that reaches a multi-valued relation (reverse FK, M2M), else None."""
         if self.flatten or not isinstance(path, str) or not path or ("." in path and "__" not in path):
+            return None
+        if path not in self.annotations and self.info.plain_lookup(path) is not None:
             return None
         parts = self._split(path)
         if parts[0] in self.annotations:
@@ -418,6 +452,13 @@ class Scope:
             raise FieldError(f"a filter keyword must be a non-empty str, not {key!r}")
         if "." in key and "__" not in key:
             return self.condition(self._dotted(key).attname, value, negated=negated)
+        plain = self.info.plain_lookup(key) if key.partition("__")[0] not in self.annotations else None
+        if plain is not None:
+            fi, lookup = plain
+            column = self._col(fi)
+            assert column is not None
+            lhs = _Lhs(column, fi, "column", base=column, nullable=self.nullable)
+            return self._leaf(lhs, lookup, value, key, negated), False
         parts = self._split(key)
         head, rest = parts[0], parts[1:]
         ann = self.annotations.get(head)

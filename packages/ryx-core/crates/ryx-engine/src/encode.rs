@@ -91,8 +91,55 @@ pub(crate) fn postgres(args: &mut PgArguments, value: &Value) -> Result<()> {
         }),
         Value::Uuid(u) => args.add(*u),
         Value::Json(j) => args.add(PgJsonb(j)),
-        Value::List(_) => return Err(Error::Encode(LIST_MESSAGE.to_owned())),
+        Value::List(items) => return postgres_array(args, items),
     })
+}
+
+/// A list of integers, texts or UUIDs binds as one PostgreSQL array (the compiler writes `x = ANY($n)`
+/// for such `in` lists); any other list is refused as on the other backends.
+fn postgres_array(args: &mut PgArguments, items: &[Value]) -> Result<()> {
+    fn all<'a, T>(items: &'a [Value], get: impl Fn(&'a Value) -> Option<T>) -> Option<Vec<T>> {
+        items.iter().map(get).collect()
+    }
+    let ints = || {
+        all(items, |v| {
+            if let Value::Int(i) = v {
+                Some(*i)
+            } else {
+                None
+            }
+        })
+    };
+    let texts = || {
+        all(items, |v| {
+            if let Value::Text(s) = v {
+                Some(s.as_str())
+            } else {
+                None
+            }
+        })
+    };
+    let uuids = || {
+        all(items, |v| {
+            if let Value::Uuid(u) = v {
+                Some(*u)
+            } else {
+                None
+            }
+        })
+    };
+    if items.is_empty() {
+        return Err(Error::Encode(LIST_MESSAGE.to_owned()));
+    }
+    if let Some(v) = ints() {
+        added(args.add(v))
+    } else if let Some(v) = texts() {
+        added(args.add(v))
+    } else if let Some(v) = uuids() {
+        added(args.add(v))
+    } else {
+        Err(Error::Encode(LIST_MESSAGE.to_owned()))
+    }
 }
 
 /// A short signature of the parameter types.
@@ -104,24 +151,33 @@ pub(crate) fn postgres(args: &mut PgArguments, value: &Value) -> Result<()> {
 pub(crate) fn postgres_signature(params: &[Value]) -> String {
     params
         .iter()
-        .map(|v| match v {
-            Value::Null => 'n',
-            Value::Bool(_) => 'b',
-            Value::Int(_) => 'i',
-            Value::Float(_) => 'f',
-            Value::Decimal(_) => 'd',
-            Value::Text(_) => 't',
-            Value::Bytes(_) => 'y',
-            Value::Date(_) => 'D',
-            Value::Time(_) => 'T',
-            Value::DateTime(_) => 's',
-            Value::DateTimeUtc(_) => 'z',
-            Value::Duration(_) => 'v',
-            Value::Uuid(_) => 'u',
-            Value::Json(_) => 'j',
-            Value::List(_) => 'l',
+        .flat_map(|v| match v {
+            // An array's element type is part of the prepared statement's types too.
+            Value::List(items) => ['l', items.first().map_or('n', signature_char)],
+            v => [signature_char(v), ' '],
         })
+        .filter(|c| *c != ' ')
         .collect()
+}
+
+fn signature_char(v: &Value) -> char {
+    match v {
+        Value::Null => 'n',
+        Value::Bool(_) => 'b',
+        Value::Int(_) => 'i',
+        Value::Float(_) => 'f',
+        Value::Decimal(_) => 'd',
+        Value::Text(_) => 't',
+        Value::Bytes(_) => 'y',
+        Value::Date(_) => 'D',
+        Value::Time(_) => 'T',
+        Value::DateTime(_) => 's',
+        Value::DateTimeUtc(_) => 'z',
+        Value::Duration(_) => 'v',
+        Value::Uuid(_) => 'u',
+        Value::Json(_) => 'j',
+        Value::List(_) => 'l',
+    }
 }
 
 /// Bind one value for MySQL / MariaDB.

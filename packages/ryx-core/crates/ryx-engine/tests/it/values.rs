@@ -6,7 +6,7 @@ use ryx_engine::Hints;
 use ryx_engine::{Backend, DecodeHint as H, Value};
 use uuid::Uuid;
 
-use crate::common::{self, exec, phs, rows_hinted, unique, Db};
+use crate::common::{self, exec, phs, rows, rows_hinted, unique, Db};
 
 const COLUMNS: &str = "b, i, f, d, t, y, dt, tm, ts, tz, du, u, j";
 
@@ -236,7 +236,9 @@ async fn encode_errors(db: Db) {
     let target = Target::Pool(entry.clone());
     let sql = format!("SELECT {} AS v", common::ph(db.backend, 1));
     let mut bad = vec![
-        Value::List(vec![Value::Int(1)]),
+        // PostgreSQL binds a list of same-typed keys as an array; a mixed list is refused everywhere.
+        Value::List(vec![Value::Int(1), Value::Text("x".into())]),
+        Value::List(vec![Value::Float(1.5)]),
         Value::Decimal("NaN".into()),
         Value::Decimal("Infinity".into()),
     ];
@@ -248,6 +250,21 @@ async fn encode_errors(db: Db) {
             Err(ryx_engine::Error::Encode(msg)) => assert!(!msg.is_empty()),
             other => panic!("{v:?}: expected an Encode error, got {other:?}"),
         }
+    }
+    if db.backend == Backend::Postgres {
+        let keys = |items: Vec<Value>| vec![Value::List(items)];
+        let any = "SELECT 2 = ANY($1) AS v";
+        let got = rows(&target, any, keys(vec![Value::Int(1), Value::Int(2)])).await;
+        assert_eq!(got, vec![vec![Value::Bool(true)]]);
+        let texts = "SELECT 'b' = ANY($1) AS v";
+        let got = rows(&target, texts, keys(vec![Value::Text("a".into())])).await;
+        assert_eq!(got, vec![vec![Value::Bool(false)]]);
+    } else {
+        let one = vec![Value::List(vec![Value::Int(1)])];
+        assert!(matches!(
+            executor::fetch_all(&target, &sql, one, &Hints::default()).await,
+            Err(ryx_engine::Error::Encode(_))
+        ));
     }
     entry.close().await;
 }

@@ -167,11 +167,26 @@ mod tests {
             ))
             .limit(Some(5));
         let out = compile_select(&q, postgres()).unwrap();
+        // Same-typed keys are one array parameter on PostgreSQL.
         assert_eq!(
             out.sql,
-            r#"SELECT $1 + $2 AS "x" FROM "t" WHERE "a" IN ($3, $4) LIMIT $5"#
+            r#"SELECT $1 + $2 AS "x" FROM "t" WHERE "a" = ANY($3) LIMIT $4"#
         );
-        assert_eq!(out.params.len(), 5);
+        assert_eq!(out.params.len(), 4);
+        assert_eq!(
+            out.params[2],
+            Value::List(vec![Value::Int(3), Value::Int(4)])
+        );
+        // Mixed types are written out one parameter each.
+        let mixed = crate::ast::Query::new("t").filter(Cond::lookup(
+            Expr::col("a"),
+            "in",
+            Expr::Value(Value::List(vec![Value::Int(3), Value::Text("x".into())])),
+        ));
+        assert_eq!(
+            compile_select(&mixed, postgres()).unwrap().sql,
+            r#"SELECT "t".* FROM "t" WHERE "a" IN ($1, $2)"#
+        );
     }
 
     #[test]

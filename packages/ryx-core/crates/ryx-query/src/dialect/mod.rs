@@ -95,6 +95,9 @@ pub struct Features {
     pub index_schema_on_name: bool,
     /// Can an index cover only the rows matching a condition (`CREATE INDEX … WHERE …`)?
     pub supports_partial_indexes: bool,
+    /// Is `x IN (a, b, …)` of same-typed keys written `x = ANY(?)` with one array parameter? (One
+    /// prepared statement whatever the number of keys, and one parameter instead of hundreds.)
+    pub in_list_as_array: bool,
     /// Does `DROP TABLE … CASCADE` drop what depends on the table (foreign keys, views)?
     pub supports_drop_table_cascade: bool,
     /// Can a foreign key be checked at commit (`DEFERRABLE INITIALLY DEFERRED`)?

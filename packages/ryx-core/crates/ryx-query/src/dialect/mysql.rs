@@ -40,6 +40,7 @@ const MYSQL_FEATURES: Features = Features {
     supports_index_if_exists: false,
     drop_index_names_table: true,
     index_schema_on_name: false,
+    in_list_as_array: false,
     supports_partial_indexes: false,
     // CASCADE is parsed and ignored.
     supports_drop_table_cascade: false,

@@ -34,6 +34,7 @@ pub(crate) static POSTGRES: Postgres = Postgres {
         supports_index_if_exists: true,
         drop_index_names_table: false,
         index_schema_on_name: false,
+        in_list_as_array: true,
         supports_partial_indexes: true,
         supports_drop_table_cascade: true,
         supports_deferrable_constraints: true,

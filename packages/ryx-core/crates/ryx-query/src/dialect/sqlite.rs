@@ -43,6 +43,7 @@ pub(crate) static SQLITE: Sqlite = Sqlite {
         supports_index_if_exists: true,
         drop_index_names_table: false,
         index_schema_on_name: true,
+        in_list_as_array: false,
         supports_partial_indexes: true,
         supports_drop_table_cascade: false,
         supports_deferrable_constraints: true,

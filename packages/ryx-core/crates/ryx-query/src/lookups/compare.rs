@@ -97,6 +97,13 @@ pub(super) fn in_list(
         w.push("1 = 0");
         return Ok(());
     }
+    if items.len() > 1 && w.dialect().features().in_list_as_array && array_kind(&items).is_some() {
+        lhs(w)?;
+        w.push(" = ANY(");
+        w.param(Value::List(items.into_iter().cloned().collect()));
+        w.push(")");
+        return Ok(());
+    }
     lhs(w)?;
     w.push(" IN (");
     for (i, v) in items.into_iter().enumerate() {
@@ -107,6 +114,21 @@ pub(super) fn in_list(
     }
     w.push(")");
     Ok(())
+}
+
+/// The element kind of a list that binds as one array parameter: all integers, all text or all UUIDs.
+fn array_kind(items: &[&Value]) -> Option<char> {
+    let kind = |v: &Value| match v {
+        Value::Int(_) => Some('i'),
+        Value::Text(_) => Some('t'),
+        Value::Uuid(_) => Some('u'),
+        _ => None,
+    };
+    let first = kind(items.first()?)?;
+    items
+        .iter()
+        .all(|v| kind(v) == Some(first))
+        .then_some(first)
 }
 
 /// `lhs BETWEEN lo AND hi` (inclusive, as in Django).

@@ -16,7 +16,7 @@ use crate::convert::to_py::{rows_to_py, value_to_py};
 use crate::convert::to_value::write_value;
 use crate::errors::RyxErr;
 use crate::exceptions::{new_err, Kind};
-use crate::out::{parse_hints, RowOut, RowsOut};
+use crate::out::{parse_hints, Instances, RowOut, RowsOut};
 use crate::py_expr::{parse_cond, to_expr, PyCond, PyExpr};
 use crate::py_tx::PyTransaction;
 use crate::runtime::{awaitable, awaitable_now, blocking};
@@ -144,13 +144,19 @@ impl PyQuery {
         tx: Tx<'_, '_>,
         as_tuples: bool,
         hints: Option<&Bound<'_, PyAny>>,
+        into: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<impl Future<Output = Result<RowsOut, RyxErr>> + Send + 'static> {
         let p = self.plan(alias, tx, ryx_query::compile_select)?;
         let hints = parse_hints(hints)?;
+        let into = Instances::parse(into)?;
         Ok(async move {
             let rows = executor::fetch_all(&p.r.target, &p.compiled.sql, p.compiled.params, &hints)
                 .await?;
-            Ok(RowsOut { rows, as_tuples })
+            Ok(RowsOut {
+                rows,
+                as_tuples,
+                into,
+            })
         })
     }
 
@@ -539,7 +545,7 @@ impl PyQuery {
         compiled_to_py(py, &c)
     }
 
-    #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None))]
+    #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None, into=None))]
     fn fetch_all<'py>(
         &self,
         py: Python<'py>,
@@ -547,13 +553,14 @@ impl PyQuery {
         tx: Tx<'_, 'py>,
         as_tuples: bool,
         hints: Option<&Bound<'py, PyAny>>,
+        into: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         awaitable_now(py, sqlite_target(alias, tx), || {
-            self.fetch_all_fut(alias, tx, as_tuples, hints)
+            self.fetch_all_fut(alias, tx, as_tuples, hints, into)
         })
     }
 
-    #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None))]
+    #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None, into=None))]
     fn fetch_all_sync<'py>(
         &self,
         py: Python<'py>,
@@ -561,8 +568,9 @@ impl PyQuery {
         tx: Tx<'_, 'py>,
         as_tuples: bool,
         hints: Option<&Bound<'py, PyAny>>,
+        into: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<RowsOut> {
-        blocking(py, self.fetch_all_fut(alias, tx, as_tuples, hints)?)
+        blocking(py, self.fetch_all_fut(alias, tx, as_tuples, hints, into)?)
     }
 
     #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None))]

@@ -32,7 +32,11 @@ fn fetch_all_fut(
     let hints = parse_hints(hints)?;
     Ok(async move {
         let rows = executor::fetch_all(&r.target, &sql, params, &hints).await?;
-        Ok(RowsOut { rows, as_tuples })
+        Ok(RowsOut {
+            rows,
+            as_tuples,
+            into: None,
+        })
     })
 }
 

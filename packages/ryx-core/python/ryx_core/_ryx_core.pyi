@@ -28,6 +28,7 @@ _DecodeHint = Literal[
     "json",
 ]
 _Hints = Sequence[_DecodeHint | None] | Mapping[str, _DecodeHint] | None
+_Into = tuple[type[Any], Sequence[str], dict[str, Any] | None]
 _Row = tuple[Any, ...] | dict[str, Any]
 _Params = Sequence[Any]
 
@@ -292,8 +293,19 @@ class Query:
 
     # execution: ``alias`` picks the pool (default alias when None); ``tx`` runs on a transaction
     async def fetch_all(
-        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
-    ) -> list[_Row]: ...
+        self,
+        *,
+        alias: str | None = None,
+        tx: Transaction | None = None,
+        as_tuples: bool = False,
+        hints: _Hints = None,
+        into: _Into | None = None,
+    ) -> list[Any]:
+        """Every row: dicts, tuples (``as_tuples``), or instances (``into``).
+
+        ``into=(cls, names, extra)`` makes instances of ``cls`` without ``__init__`` whose ``__dict__`` is
+        ``{names[i]: column i, **extra}``.
+        """
     async def fetch_one(
         self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
     ) -> _Row | None:
@@ -331,8 +343,14 @@ class Query:
         """Stream the rows in chunks from a server-side cursor (never the whole result in memory)."""
 
     def fetch_all_sync(
-        self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
-    ) -> list[_Row]: ...
+        self,
+        *,
+        alias: str | None = None,
+        tx: Transaction | None = None,
+        as_tuples: bool = False,
+        hints: _Hints = None,
+        into: _Into | None = None,
+    ) -> list[Any]: ...
     def fetch_one_sync(
         self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
     ) -> _Row | None: ...

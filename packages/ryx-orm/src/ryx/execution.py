@@ -56,7 +56,20 @@ async def fetch_all(
     """Run a SELECT and return its rows as tuples."""
     _note("select", alias, tx, query.sql)
     rows = await query.fetch_all(alias=alias, tx=tx, as_tuples=True, hints=hints)
-    return rows  # type: ignore[return-value]
+    return rows
+
+
+async def fetch_instances(
+    query: core.Query,
+    *,
+    alias: str | None,
+    tx: core.Transaction | None,
+    hints: _Hints,
+    into: tuple[type[Any], Sequence[str], dict[str, Any] | None],
+) -> list[Any]:
+    """Run a SELECT of a model's columns and return instances built by the engine (``into=``)."""
+    _note("select", alias, tx, query.sql)
+    return await query.fetch_all(alias=alias, tx=tx, hints=hints, into=into)
 
 
 async def fetch_one(

@@ -220,6 +220,16 @@ class QuerySet(Generic[_T]):
         """Run ``query``, shape its rows, and run the prefetch_related queries."""
         if state.empty:
             return []
+        whole = state.mode == "model" and state.cache is None and state.loaded is None and not state.annotations
+        if whole and related_plan(state) is None:
+            # Whole instances of the model, one per row: the engine builds them (no per-row Python).
+            alias, tx = self._read(state)
+            db = alias if alias is not None else core.default_alias()
+            into = (self.model, state.info.attnames, {"_state_db": db})
+            items = await execution.fetch_instances(query, alias=alias, tx=tx, hints=output_hints(state), into=into)
+            if state.prefetch and items:
+                await prefetch_related_objects(items, *state.prefetch)
+            return items
         rows, alias = await self._fetch_rows(state, query)
         items = self._shaper(state, alias)(rows)
         if state.prefetch and state.mode == "model" and items:

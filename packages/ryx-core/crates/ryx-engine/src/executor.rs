@@ -251,15 +251,10 @@ pub async fn fetch_now(
         c.return_to_pool().await;
     }
     match result {
-        Ok(Some(out)) => {
-            let done: Result<()> = Ok(());
-            lease.finish(&done);
-            Some(Ok(out.rows))
-        }
-        Ok(None) => {
-            // Nothing happened (not read-only, busy, or interrupted read): release untouched.
-            lease.finish(&Ok(()));
-            None
+        // `None`: nothing happened (not read-only, busy, or an interrupted read).
+        Ok(out) => {
+            lease.finish(&Ok::<(), Error>(()));
+            out.map(|out| Ok(out.rows))
         }
         Err(e) => {
             let failed: Result<()> = Err(e);

@@ -50,12 +50,21 @@ impl Declared {
     /// Classify a column declaration the way sqlx does (`BOOL`/`BOOLEAN`, `DATE`, `TIME`,
     /// `DATETIME`/`TIMESTAMP`, case-insensitively); `None` is an expression column.
     pub(crate) fn of(decl: Option<&str>) -> Self {
-        match decl.map(str::to_ascii_lowercase).as_deref() {
-            Some("boolean" | "bool") => Self::Bool,
-            Some("date") => Self::Date,
-            Some("time") => Self::Time,
-            Some("datetime" | "timestamp") => Self::DateTime,
-            _ => Self::Other,
+        let Some(decl) = decl else {
+            return Self::Other;
+        };
+        // Compared without allocating: this runs for every column of every direct-path statement.
+        let is = |name: &str| decl.eq_ignore_ascii_case(name);
+        if is("boolean") || is("bool") {
+            Self::Bool
+        } else if is("date") {
+            Self::Date
+        } else if is("time") {
+            Self::Time
+        } else if is("datetime") || is("timestamp") {
+            Self::DateTime
+        } else {
+            Self::Other
         }
     }
 }

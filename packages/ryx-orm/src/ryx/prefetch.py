@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from ryx.query.queryset import QuerySet
 
 _KEY = "_prefetch_key"
+#: Key of the instance ``__dict__`` entry holding ``prefetch_related`` results by accessor name.
+PREFETCH_CACHE = "_prefetched"
 
 
 class Prefetch:
@@ -159,13 +161,6 @@ async def _prefetch_one(objs: list[Any], relation: Any, name: str, item: Prefetc
     return await _forward(objs, relation, queryset, to_attr, alias)
 
 
-def set_prefetched(instance: Any, name: str, objs: list[Any]) -> None:
-    """Keep ``objs`` as what ``instance.<name>`` (a relation manager) returns without a query."""
-    from ryx.related_managers import set_prefetched as keep
-
-    keep(instance, name, objs)
-
-
 def _base(model: type[Any], queryset: QuerySet[Any] | None, alias: str | None) -> QuerySet[Any]:
     """Return the QuerySet a level starts from."""
     from ryx.query.queryset import QuerySet
@@ -236,25 +231,48 @@ async def _reverse_many(
     target = field.target_field.attname
     keys = unique(o.__dict__.get(target) for o in objs)
     rows = await _fetch(_base(relation.related_model, queryset, alias), field, keys, alias)
-    by_key: dict[Any, Any] = {}
-    for obj in objs:  # the same row may come as several instances (select_related makes one per row)
-        by_key.setdefault(obj.__dict__.get(target), obj)
-    groups: dict[Any, list[Any]] = {key: [] for key in by_key}
+    # key -> (the group's list, its parent): the first instance of each key is the parent rows link back to
+    # (the same row may come as several instances: select_related makes one per row)
+    groups: dict[Any, tuple[list[Any], Any]] = {}
+    for obj in objs:
+        key = obj.__dict__.get(target)
+        if key not in groups:
+            groups[key] = ([], obj)
     fk, cache = field.attname, field.cache_name
+    get = groups.get
     for row in rows:  # one pass: group, and link each row back to its parent (post.author needs no query)
         d = row.__dict__
-        key = d[fk]
-        parent = by_key.get(key)
-        if parent is not None:
-            groups[key].append(row)
-            d[cache] = parent
+        group = get(d[fk])
+        if group is not None:
+            group[0].append(row)
+            d[cache] = group[1]
+    _assign(objs, target, {key: group[0] for key, group in groups.items()}, name, to_attr)
+    return rows
+
+
+def _assign(objs: list[Any], key: str, groups: dict[Any, list[Any]], name: str, to_attr: str | None) -> None:
+    """Give each object the list of its group: the group's own list to its first instance, a copy to the others."""
+    given: set[Any] = set()
     for obj in objs:
-        items = list(groups.get(obj.__dict__.get(target), ()))
+        d = obj.__dict__
+        value = d.get(key)
+        group = groups.get(value)
+        if group is None:
+            items: list[Any] = []
+        elif value in given:
+            items = list(group)
+        else:
+            given.add(value)
+            items = group
         if to_attr is not None:
             setattr(obj, to_attr, items)
         else:
-            set_prefetched(obj, name, items)
-    return rows
+            # what related_managers.set_prefetched does, without a call per object
+            cache = d.get(PREFETCH_CACHE)
+            if cache is None:
+                d[PREFETCH_CACHE] = {name: items}
+            else:
+                cache[name] = items
 
 
 class _Column(Expression):
@@ -308,12 +326,7 @@ async def _many_to_many(
         for row in await qs._run(state, _select(state)):
             groups[row.__dict__.pop(_KEY)].append(row)
             rows.append(row)
-    for obj in objs:
-        items = groups.get(obj.__dict__.get(source_attname), [])
-        if to_attr is not None:
-            setattr(obj, to_attr, list(items))
-        else:
-            set_prefetched(obj, name, list(items))
+    _assign(objs, source_attname, groups, name, to_attr)
     return rows
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from ryx import strict
 from ryx._core import core
 from ryx.exceptions import QueryError
+from ryx.prefetch import PREFETCH_CACHE
 from ryx.query.queryset import QuerySet
 from ryx.transaction import transaction as atomic
 
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="Model")
 _T = TypeVar("_T")
-
-#: Key of the instance ``__dict__`` entry holding ``prefetch_related`` results by accessor name.
-PREFETCH_CACHE = "_prefetched"
 
 
 def prefetched(instance: Any, name: str) -> list[Any] | None:

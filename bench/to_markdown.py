@@ -1,4 +1,4 @@
-"""Render a `core_bench.py --json` or `orm_bench.py --json` result file as the Markdown of docs/benchmarks.md."""
+"""Render a core_bench.py, orm_bench.py or relations_bench.py `--json` file as the Markdown of docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from pathlib import Path
 
 def render(path: Path) -> str:
     data = json.loads(path.read_text())
+    if data.get("meta", {}).get("bench") == "relations":  # a relations_bench.py file
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from ormbench.relations_common import markdown as relations_markdown
+
+        return relations_markdown(data)
     if data["results"] and "contender" in data["results"][0]:  # an orm_bench.py file
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from ormbench.report import markdown

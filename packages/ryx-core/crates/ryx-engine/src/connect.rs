@@ -12,6 +12,7 @@ use sqlx::Database;
 use crate::error::{Error, Result};
 use crate::options::{parse_url, sqlite_sets_mode, Backend, PoolOptions};
 use crate::pool::{Pool, PoolEntry};
+use crate::sqlite_lane::Lane;
 
 /// Add `STRICT_TRANS_TABLES` to the session's sql_mode (idempotently) so bad data is an error,
 /// not a silent truncation. sqlx itself already sets `time_zone = '+00:00'`.
@@ -94,17 +95,23 @@ async fn finish(
 ) -> Result<PoolEntry> {
     let result = async {
         warm_up(&pool, options.min_connections).await?;
-        server_version(&pool).await
+        let version = server_version(&pool).await?;
+        let lane = match &pool {
+            Pool::Sqlite(p) => Some(Lane::open(p, options.statement_cache_capacity).await?),
+            _ => None,
+        };
+        Ok((version, lane))
     }
     .await;
     match result {
-        Ok(server_version) => Ok(PoolEntry {
+        Ok((server_version, sqlite_lane)) => Ok(PoolEntry {
             alias: alias.to_owned(),
             backend,
             is_mariadb: server_version.contains("MariaDB"),
             server_version,
             pool,
             options,
+            sqlite_lane,
         }),
         Err(e) => {
             // Nothing of a failed setup may stay open.

@@ -11,6 +11,7 @@ use crate::decode::Hints;
 use crate::error::{Error, Result};
 use crate::options::Backend;
 use crate::pool::{self, PoolEntry};
+use crate::sqlite_lane::LaneOutcome;
 use crate::transaction::{Transaction, TxGuard};
 
 /// Where a statement runs.
@@ -228,6 +229,16 @@ pub async fn fetch_now(
     hints: &Hints,
     max_rows: Option<usize>,
 ) -> Option<Result<Rows>> {
+    if let Target::Pool(entry) = target {
+        if let Some(lane) = &entry.sqlite_lane {
+            match lane.fetch_now(sql, params, hints, max_rows) {
+                LaneOutcome::Done(result) => return Some(result.map(|out| out.rows)),
+                // A pooled connection would refuse it too, after two round trips to its worker.
+                LaneOutcome::NotNow => return None,
+                LaneOutcome::Busy => {}
+            }
+        }
+    }
     let mut lease = match Lease::try_sqlite(target)? {
         Ok(lease) => lease,
         Err(e) => return Some(Err(e)),

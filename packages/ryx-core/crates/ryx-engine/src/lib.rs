@@ -10,6 +10,7 @@ pub mod executor;
 pub mod options;
 pub mod pool;
 mod sqlite_direct;
+mod sqlite_lane;
 mod temporal;
 pub mod transaction;
 

@@ -91,12 +91,17 @@ pub struct PoolEntry {
     pub is_mariadb: bool,
     /// The options the pool was built with.
     pub options: PoolOptions,
+    /// SQLite: the connection kept for reads answered on the calling thread.
+    pub(crate) sqlite_lane: Option<crate::sqlite_lane::Lane>,
 }
 
 impl PoolEntry {
     /// Close this pool (idle connections now, checked-out ones when they are returned, waiting
     /// a few seconds at most). Registered pools are closed with [`close`] instead.
     pub async fn close(&self) {
+        if let Some(lane) = &self.sqlite_lane {
+            lane.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -244,7 +249,7 @@ pub async fn setup(configs: Vec<(String, String, PoolOptions)>) -> Result<()> {
     }
     if let Some(err) = first_error {
         for entry in &entries {
-            entry.pool.close().await;
+            entry.close().await;
         }
         return Err(err);
     }
@@ -262,7 +267,7 @@ pub async fn setup(configs: Vec<(String, String, PoolOptions)>) -> Result<()> {
         },
     );
     for entry in old.entries {
-        entry.pool.close().await;
+        entry.close().await;
     }
     Ok(())
 }
@@ -298,7 +303,7 @@ pub async fn close(alias: Option<&str>) -> Result<()> {
         }
     };
     for entry in removed {
-        entry.pool.close().await;
+        entry.close().await;
     }
     Ok(())
 }

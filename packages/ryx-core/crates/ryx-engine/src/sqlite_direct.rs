@@ -74,7 +74,7 @@ pub(crate) async fn fetch_now(
 
 /// Which statements run here, and for how long.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     /// Anything; reads within [`INLINE_BUDGET`].
     Any,
     /// Reads only, within [`crate::executor::NOW_BUDGET`], never waiting for a lock.
@@ -92,20 +92,33 @@ fn run(
     let Some(stmt) = Statement::prepare(db, sql)? else {
         return Ok(None);
     };
+    execute(&stmt, params, hints, max_rows, mode)
+}
+
+/// Bind, step and decode a prepared statement, leaving it reset for its next use. `Ok(None)` as
+/// for [`fetch`]: a statement that may not run in `mode`, or a read that gave up.
+pub(crate) fn execute(
+    stmt: &Statement,
+    params: &[Value],
+    hints: &Hints,
+    max_rows: Option<usize>,
+    mode: Mode,
+) -> Result<Option<Outcome>> {
     let readonly = stmt.readonly();
     if mode == Mode::ReadNow && !readonly {
         return Ok(None);
     }
+    let _reset = Reset(stmt);
     stmt.bind_all(params)?;
     let budget = match mode {
         Mode::Any => INLINE_BUDGET,
         Mode::ReadNow => crate::executor::NOW_BUDGET,
     };
-    let _budget = readonly.then(|| Budget::start(db, budget));
-    let columns = stmt.column_names();
-    let hints = hints.resolve(columns.iter());
-    let declared: Vec<Declared> = (0..columns.len()).map(|i| stmt.declared(i)).collect();
+    let _budget = readonly.then(|| Budget::start(stmt.db, budget));
     let mut out = Outcome::default();
+    // Read after the first step: a cached statement that SQLite re-prepared for a changed schema
+    // may have other columns than when it was first prepared.
+    let mut shape: Option<Shape> = None;
     loop {
         if max_rows.is_some_and(|max| out.rows.rows.len() >= max) {
             break;
@@ -113,12 +126,13 @@ fn run(
         match stmt.step() {
             Ok(true) => {}
             Ok(false) => break,
-            Err(_) if readonly && gave_up(db, mode) => return Ok(None),
+            Err(_) if readonly && gave_up(stmt.db, mode) => return Ok(None),
             Err(e) => return Err(e),
         }
-        let mut row = Vec::with_capacity(columns.len());
-        for (i, decl) in declared.iter().enumerate() {
-            let hint = hints.get(i).copied().unwrap_or(DecodeHint::Auto);
+        let shape = shape.get_or_insert_with(|| Shape::of(stmt, hints));
+        let mut row = Vec::with_capacity(shape.columns.len());
+        for (i, decl) in shape.declared.iter().enumerate() {
+            let hint = shape.hints.get(i).copied().unwrap_or(DecodeHint::Auto);
             let value = stmt
                 .value(i)
                 .and_then(|v| match v {
@@ -127,15 +141,15 @@ fn run(
                 })
                 .and_then(|v| apply_hint(v, hint))
                 .map_err(|message| Error::Decode {
-                    column: columns[i].clone(),
+                    column: shape.columns[i].clone(),
                     message,
                 })?;
             row.push(value);
         }
         out.rows.rows.push(row);
     }
-    if !out.rows.rows.is_empty() {
-        out.rows.columns = columns;
+    if let Some(shape) = shape {
+        out.rows.columns = shape.columns;
     }
     if !readonly {
         out.result = stmt.exec_result();
@@ -143,6 +157,41 @@ fn run(
         out.result.rows_affected = out.result.rows_affected.max(returned);
     }
     Ok(Some(out))
+}
+
+/// The columns of a result with their decoding hints and declared types.
+struct Shape {
+    columns: Arc<[String]>,
+    hints: Vec<DecodeHint>,
+    declared: Vec<Declared>,
+}
+
+impl Shape {
+    fn of(stmt: &Statement, hints: &Hints) -> Self {
+        let columns = stmt.column_names();
+        let hints = hints.resolve(columns.iter()).into_owned();
+        let declared = (0..columns.len()).map(|i| stmt.declared(i)).collect();
+        Self {
+            columns,
+            hints,
+            declared,
+        }
+    }
+}
+
+/// Resets its statement when dropped: a statement left on a row keeps its read transaction (and
+/// lock) open, and a cached one must start clean next time.
+struct Reset<'a>(&'a Statement);
+
+impl Drop for Reset<'_> {
+    fn drop(&mut self) {
+        // SAFETY: a valid prepared statement, used by this thread only. The return code repeats
+        // the last step's error, which was already reported.
+        unsafe {
+            ffi::sqlite3_reset(self.0.ptr());
+            ffi::sqlite3_clear_bindings(self.0.ptr());
+        }
+    }
 }
 
 /// While alive, a locked database fails at once (SQLITE_BUSY) instead of waiting the connection's
@@ -175,10 +224,19 @@ impl Drop for NoBusyWait {
 /// Whether the failed step was this module giving up on a read: interrupted past its budget, or
 /// (in [`Mode::ReadNow`]) a lock held by a writer.
 fn gave_up(db: NonNull<ffi::sqlite3>, mode: Mode) -> bool {
+    primary_errcode(db) == ffi::SQLITE_INTERRUPT || (mode == Mode::ReadNow && contended(db))
+}
+
+/// Whether the connection's last error is another connection's lock: a busy database, or a table
+/// locked in a shared cache (the shared in-memory database).
+pub(crate) fn contended(db: NonNull<ffi::sqlite3>) -> bool {
+    matches!(primary_errcode(db), ffi::SQLITE_BUSY | ffi::SQLITE_LOCKED)
+}
+
+/// The last error's primary result code (sqlx turns extended codes on).
+fn primary_errcode(db: NonNull<ffi::sqlite3>) -> c_int {
     // SAFETY: an open connection held exclusively.
-    let code = unsafe { ffi::sqlite3_errcode(db.as_ptr()) };
-    code == ffi::SQLITE_INTERRUPT
-        || (mode == Mode::ReadNow && (code == ffi::SQLITE_BUSY || code == ffi::SQLITE_LOCKED))
+    unsafe { ffi::sqlite3_errcode(db.as_ptr()) & 0xff }
 }
 
 /// The deadline of a read-only statement, enforced by a progress handler for as long as it lives.
@@ -220,14 +278,14 @@ extern "C" fn over_budget(data: *mut c_void) -> c_int {
 }
 
 /// A prepared statement, finalized on drop.
-struct Statement {
+pub(crate) struct Statement {
     db: NonNull<ffi::sqlite3>,
     stmt: NonNull<ffi::sqlite3_stmt>,
 }
 
 impl Statement {
     /// Prepare the first statement of `sql`; `None` when more statements follow it.
-    fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Option<Self>> {
+    pub(crate) fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Option<Self>> {
         let len = c_int::try_from(sql.len())
             .map_err(|_| Error::Encode("the SQL text is too long for SQLite".into()))?;
         let mut stmt = ptr::null_mut();
@@ -384,7 +442,7 @@ impl Statement {
         }
     }
 
-    fn readonly(&self) -> bool {
+    pub(crate) fn readonly(&self) -> bool {
         // SAFETY: a valid prepared statement.
         unsafe { ffi::sqlite3_stmt_readonly(self.ptr()) != 0 }
     }

@@ -5,6 +5,7 @@
 mod common;
 
 mod batches;
+mod calling_thread;
 mod decoding;
 mod errors;
 mod pooling;

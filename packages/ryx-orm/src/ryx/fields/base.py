@@ -138,6 +138,13 @@ class Field(Generic[T_co]):
     builtin_lookups: ClassVar[frozenset[str]] = frozenset(COMMON_LOOKUPS)
     #: The transforms as a frozenset (computed per class).
     transforms: ClassVar[frozenset[str]] = frozenset()
+    #: Values of exactly this type are ones `to_python` returns unchanged, so ``Model(...)`` stores them without
+    #: the call (None: always convert). A subclass overriding `to_python` gets None unless it sets its own.
+    unchanged_type: ClassVar[type | None] = None
+    #: True when `to_db` returns a value produced by `to_python` as it is, so a write of values that went
+    #: through `to_python` binds them without converting again. A subclass overriding `to_python`, `to_db` or
+    #: `__set__` gets False unless it sets its own.
+    binds_python_value: ClassVar[bool] = True
 
     model: type[Model] | None
     #: The attribute name in the class body ("" until the field is bound to a model).
@@ -152,6 +159,12 @@ class Field(Generic[T_co]):
         super().__init_subclass__(**kwargs)
         cls.builtin_lookups = frozenset(cls.SUPPORTED_LOOKUPS)
         cls.transforms = frozenset(cls.SUPPORTED_TRANSFORMS)
+        # A new conversion may not keep the promises of the parent's one: claim nothing it does not restate.
+        own = cls.__dict__
+        if "to_python" in own and "unchanged_type" not in own:
+            cls.unchanged_type = None
+        if ("to_python" in own or "to_db" in own or "__set__" in own) and "binds_python_value" not in own:
+            cls.binds_python_value = False
 
     def __init__(
         self,
@@ -260,6 +273,14 @@ class Field(Generic[T_co]):
     def to_db(self, value: Any) -> Any:
         """Convert a value to what `ryx_core` binds for this column (applied to filter values too)."""
         return None if value is None else self.to_python(value)
+
+    def kept_type(self) -> type | None:
+        """Return the type whose values `to_python` returns unchanged (see ``unchanged_type``), or None."""
+        return self.unchanged_type
+
+    def binds_stored(self) -> bool:
+        """Return True when `to_db` binds a value that went through `to_python` as it is (``binds_python_value``)."""
+        return self.binds_python_value
 
     def db_type(self) -> str:
         """Return the generic SQL type (``INTEGER``, ``VARCHAR(n)``, ``DATETIME``...) the DDL layer translates."""

@@ -139,6 +139,8 @@ class ForeignKey(Field[_M], Generic[_M]):
 
             self._remote = self._resolve()
             registry.resolved(self)
+            if self.model is not None:
+                self.model._meta.conversions_changed()  # the key's conversion is known now
         return self._remote
 
     def _resolve(self) -> type[Model]:
@@ -212,6 +214,25 @@ class ForeignKey(Field[_M], Generic[_M]):
         if value is None:
             return None
         return self.target_field.to_db(self.to_python(value))
+
+    def kept_type(self) -> type | None:
+        """Return the target field's (None while a target given by name is unresolved: resolving has effects)."""
+        target = self._known_target()
+        return None if target is None else target.kept_type()
+
+    def binds_stored(self) -> bool:
+        """Return the target field's answer (False while a target given by name is unresolved)."""
+        target = self._known_target()
+        return target is not None and target.binds_stored()
+
+    def _known_target(self) -> Field[Any] | None:
+        """Return the target field if it is known without resolving a model name, else None."""
+        if self._remote is None and isinstance(self.to, str) and self.to != "self":
+            return None
+        try:
+            return self.target_field
+        except FieldError:
+            return None
 
     def _key_of(self, obj: Model) -> Any:
         """Return the value of the referenced field of ``obj``, checking its type."""

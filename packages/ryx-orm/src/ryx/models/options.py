@@ -204,6 +204,9 @@ class Options:
         self.relation_fields: tuple[ForeignKey[Any], ...] = ()
         self._by_name: dict[str, Field[Any]] = {}
         self._hints: tuple[str | None, ...] | None = None
+        #: How ``Model(**kwargs)`` fills the fields and writes bind them (`ryx.models.base.ValuePlan`), made on
+        #: first use.
+        self.value_plan: Any = None
 
     # ------------------------------------------------------------------------------------------ fields
 
@@ -248,6 +251,11 @@ class Options:
             by_name["pk"] = self.pk_field
         self._by_name = by_name
         self._hints = None
+        self.value_plan = None
+
+    def conversions_changed(self) -> None:
+        """Forget what was derived from the fields' conversions (a relation's target was just resolved)."""
+        self.value_plan = None
 
     @property
     def field_names(self) -> list[str]:

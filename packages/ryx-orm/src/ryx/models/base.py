@@ -15,6 +15,7 @@ from ryx.fields.related import ForeignKey
 from ryx.fields.scalar import AutoField
 from ryx.models.manager import Manager
 from ryx.models.options import Options
+from ryx.models.plan import ValuePlan, compile_init
 from ryx.transaction import current_tx
 
 if TYPE_CHECKING:
@@ -26,14 +27,27 @@ _new = object.__new__
 
 
 class ModelState:
-    """Per-instance bookkeeping: ``adding`` (not saved yet: the next save INSERTs) and ``db`` (its alias)."""
+    """Per-instance bookkeeping: ``adding`` (not saved yet: the next save INSERTs) and ``db`` (its alias).
 
-    __slots__ = ("adding", "db")
+    ``converted`` is True while every field value went through its field's ``to_python`` (instances built by
+    ``Model(...)``; assignments convert too), so writes bind the values of fields whose ``to_db`` would return
+    them unchanged without converting them again. Rows from the database are not converted.
+    """
 
-    def __init__(self, adding: bool = True, db: str | None = None) -> None:
+    __slots__ = ("adding", "converted", "db")
+
+    def __init__(self, adding: bool = True, db: str | None = None, converted: bool = False) -> None:
         """Create the state of a new (``adding``) or loaded instance."""
         self.adding = adding
         self.db = db
+        self.converted = converted
+
+    def __setstate__(self, state: Any) -> None:
+        """Restore a pickled state (one pickled before ``converted`` existed counts as not converted)."""
+        self.converted = False
+        slots = state[1] if isinstance(state, tuple) else state
+        for name, value in (slots or {}).items():
+            setattr(self, name, value)
 
     def __repr__(self) -> str:
         """Return ``ModelState(adding=..., db=...)``."""
@@ -305,12 +319,46 @@ class Model(metaclass=ModelMetaclass):
 
         Raise TypeError for a keyword that is not a field (or a settable property) of the model.
         """
-        cls = type(self)
+        plan = type(self)._meta.value_plan or self._value_plan()
+        if not kwargs.keys() <= plan.attnames:  # pk=, relation names, properties or mistakes
+            self._init_by_name(kwargs)
+            return
+        d = self.__dict__
+        d["_state"] = ModelState(True, None, True)
+        for attname, kept, convert, default, make_default in plan.steps:
+            if attname in kwargs:
+                value = kwargs[attname]
+                d[attname] = value if type(value) is kept else convert(value)
+            elif make_default is None:
+                d[attname] = default
+            else:
+                d[attname] = make_default()
+
+    @classmethod
+    def _value_plan(cls) -> ValuePlan:
+        """Return the model's `ValuePlan`, made now (TypeError for an abstract model).
+
+        A model whose ``__init__`` is not its own (nor a parent's) gets one generated for the plan.
+        """
         meta = cls._meta
         if meta.abstract:
             raise TypeError(f"{cls.__name__} is abstract; only its concrete subclasses can be instantiated")
+        plan: ValuePlan | None = meta.value_plan
+        if plan is None:
+            plan = meta.value_plan = ValuePlan(meta.concrete_fields)
+            current = cls.__init__
+            if current is Model.__init__ or getattr(current, "ryx_generated", False):
+                init = compile_init(cls, plan, ModelState, Model.__init__)
+                if init is not None:
+                    type.__setattr__(cls, "__init__", init)
+        return plan
+
+    def _init_by_name(self, kwargs: dict[str, Any]) -> None:
+        """Fill a new instance from keywords that are not all attnames (``pk``, relation names, properties)."""
+        cls = type(self)
+        meta = cls._meta
         d = self.__dict__
-        d["_state"] = ModelState(True, None)
+        state = d["_state"] = ModelState(True, None, True)
         if "pk" in kwargs:
             pk = self._pk_field()
             if pk.attname in kwargs:
@@ -329,6 +377,7 @@ class Model(metaclass=ModelMetaclass):
         for key, value in kwargs.items():
             prop = getattr(cls, key, None)
             if isinstance(prop, property) and prop.fset is not None:
+                state.converted = False  # a setter may store anything
                 setattr(self, key, value)
             else:
                 raise TypeError(
@@ -435,7 +484,7 @@ class Model(metaclass=ModelMetaclass):
         """Return the instance dict with its own copy of ``_state`` (for pickle and `copy.copy`)."""
         state = self.__dict__.copy()
         current = self._state
-        state["_state"] = ModelState(current.adding, current.db)
+        state["_state"] = ModelState(current.adding, current.db, current.converted)
         state.pop("_state_db", None)
         return state
 
@@ -569,14 +618,16 @@ class Model(metaclass=ModelMetaclass):
         meta = self._meta
         pk = self._pk_field()
         d = self.__dict__
+        as_is = self._value_plan().as_is if self._state.converted else frozenset()
         values: dict[str, Any] = {}
         for field in meta.concrete_fields:
-            if field.attname not in d:
+            attname = field.attname
+            if attname not in d:
                 continue
-            value = d[field.attname]
+            value = d[attname]
             if value is None and field is pk:
                 continue
-            values[field.column] = field.to_db(value)
+            values[field.column] = value if attname in as_is else field.to_db(value)
         generated = d.get(pk.attname) is None
         row = await execution.insert(
             meta.table_name,
@@ -689,6 +740,7 @@ class Model(metaclass=ModelMetaclass):
                 d.pop(field.cache_name, None)
             d[field.attname] = value
         state = self._state
+        state.converted = False  # the values are as the database returned them
         state.adding = False
         state.db = alias if alias is not None else core.default_alias()
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ryx import execution, router, signals
@@ -62,6 +63,58 @@ def _to_db(fld: Any, value: Any) -> Any:
     return None if value is None else fld.to_db(value)
 
 
+def _row_maker(model: type[Any], fields: Sequence[Any]) -> Callable[[list[Any]], list[Sequence[Any]]]:
+    """Return a function giving, for a batch of instances, the values to bind of ``fields`` (one row each).
+
+    An instance whose values all went through ``to_python`` (``_state.converted``) has them read in one
+    ``itemgetter`` call, and only the fields whose ``to_db`` changes a converted value (JSON, files,
+    durations...) are converted; any other instance has every value converted with ``to_db``.
+    """
+    as_is = model._value_plan().as_is
+    attnames = [f.attname for f in fields]
+    redo = [(i, f.to_db) for i, f in enumerate(fields) if f.attname not in as_is]
+    pick = itemgetter(*attnames) if len(attnames) > 1 else (lambda d, a=attnames[0]: (d[a],))
+    pairs = list(zip(fields, attnames, strict=True))
+
+    def converted(values: Sequence[Any]) -> Sequence[Any]:
+        if not redo:
+            return values
+        out = list(values)
+        for i, to_db in redo:
+            value = out[i]
+            if value is not None:
+                out[i] = to_db(value)
+        return out
+
+    def rows(batch: list[Any]) -> list[Sequence[Any]]:
+        out: list[Sequence[Any]] = []
+        for obj in batch:
+            d = obj.__dict__
+            state = d.get("_state")
+            if state is not None and state.converted:
+                try:
+                    out.append(converted(pick(d)))
+                    continue
+                except KeyError:  # a value was deferred or removed: convert them all
+                    pass
+            out.append([_to_db(f, d.get(a)) for f, a in pairs])
+        return out
+
+    return rows
+
+
+def _split_by_key(objs: list[Any], pk: Any) -> tuple[list[Any], list[Any]]:
+    """Split ``objs`` into those with a primary-key value and those whose auto key the database generates."""
+    if not getattr(pk, "auto_increment", False):
+        return list(objs), []
+    attname = pk.attname
+    with_pk: list[Any] = []
+    without_pk: list[Any] = []
+    for obj in objs:
+        (without_pk if obj.__dict__.get(attname) is None else with_pk).append(obj)
+    return with_pk, without_pk
+
+
 async def bulk_create(
     model: type[M],
     instances: Iterable[M],
@@ -111,9 +164,7 @@ async def bulk_create(
                 obj.__dict__[fld.attname] = value
     alias = router.write_alias(model, using)
     table_schema = schema if schema is not None else info.schema
-    auto_pk = bool(getattr(pk, "auto_increment", False))
-    with_pk = [o for o in objs if not auto_pk or o.__dict__.get(pk.attname) is not None]
-    without_pk = [o for o in objs if auto_pk and o.__dict__.get(pk.attname) is None]
+    with_pk, without_pk = _split_by_key(objs, pk)
     groups = [(group, fields) for group, fields in (
         (with_pk, info.fields),
         (without_pk, tuple(f for f in info.fields if f is not pk)),
@@ -156,16 +207,17 @@ async def _insert_groups(
         generated = pk not in fields
         returning = pk.column if generated and not options["ignore_conflicts"] else None
         columns = [f.column for f in fields]
+        rows_of = _row_maker(info.model, fields)
         for start in range(0, len(group), batch_size):
             batch = group[start : start + batch_size]
-            rows = [[_to_db(f, obj.__dict__.get(f.attname)) for f in fields] for obj in batch]
+            rows = rows_of(batch)
             result = await execution.bulk_insert(info.table, columns, rows, returning=returning, tx=tx, **options)
             if returning is not None and isinstance(result, list):
                 if len(result) != len(batch):
                     raise QueryError(f"bulk_create() got {len(result)} keys back for {len(batch)} rows of {info.name}")
-                to_python = pk.to_python
+                to_python, kept, attname = pk.to_python, pk.kept_type(), pk.attname
                 for obj, key in zip(batch, result, strict=True):
-                    obj.__dict__[pk.attname] = to_python(key)
+                    obj.__dict__[attname] = key if type(key) is kept else to_python(key)
 
 
 async def bulk_update(

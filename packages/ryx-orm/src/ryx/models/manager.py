@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -11,10 +12,19 @@ if TYPE_CHECKING:
 
     from ryx.models.base import Model
     from ryx.prefetch import Prefetch
+    from ryx.query.lookups import ModelInfo
     from ryx.query.queryset import QuerySet
 
 M = TypeVar("M", bound="Model")
 _MM = TypeVar("_MM", bound="Model")
+
+
+@functools.cache
+def _QuerySet() -> type[QuerySet[Any]]:
+    """Return the QuerySet class (imported on first use, as the query package needs the models package)."""
+    from ryx.query.queryset import QuerySet
+
+    return QuerySet
 
 
 class Manager(Generic[M]):
@@ -37,6 +47,7 @@ class Manager(Generic[M]):
         self.name: str | None = None
         self.alias = alias
         self.schema_name = schema or None
+        self._info: ModelInfo | None = None  # the model's query description, kept for the next queries
 
     # ------------------------------------------------------------------------------------------ binding
 
@@ -89,12 +100,13 @@ class Manager(Generic[M]):
 
     def get_queryset(self) -> QuerySet[M]:
         """Return a fresh QuerySet of the model (override it in a custom manager)."""
-        from ryx.query.queryset import QuerySet
+        model = self._bound_model()
+        info = self._info
+        if info is None or info.model is not model:  # first query, or a copy bound to another model
+            from ryx.query.lookups import model_info
 
-        qs: QuerySet[M] = QuerySet(self._bound_model(), _using=self.alias)
-        if self.schema_name:
-            qs = qs.schema(self.schema_name)
-        return qs
+            info = self._info = model_info(model)
+        return _QuerySet()._start(model, info, self.alias, self.schema_name)
 
     def using(self, alias: str) -> Self:
         """Return a copy of this manager whose queries run on ``alias``."""

@@ -11,7 +11,7 @@ from ryx.exceptions import QueryError
 from ryx.query.expressions import Expression, F
 
 if TYPE_CHECKING:
-    from ryx.query.lookups import Scope
+    from ryx.query.lookups import ModelInfo, Scope
 
 _Func = Literal["count", "sum", "avg", "min", "max"]
 
@@ -93,6 +93,28 @@ class Aggregate(Expression):
         """Return the hint of the aggregated field (aggregates of no rows are None unless a default is set)."""
         source = self.source
         return None if source is None else source.output_hint(scope.probe())
+
+    def plain(self, info: ModelInfo) -> tuple[core.Expr, str | None] | None:
+        """Return the compiled aggregate and its hint when it is a built-in one over the model's own columns.
+
+        Such an aggregate compiles the same way on every scope without annotations, so it is compiled once per
+        model; None for anything else (an expression, a default, a path across a relation, a subclass).
+        """
+        if type(self) not in _BUILTIN or not isinstance(self.field, str) or self.default is not None:
+            return None
+        key = (type(self), self.field, self.distinct)
+        found = info.aggregates.get(key)
+        if found is None:
+            from ryx.query.lookups import Scope
+
+            scope = Scope(info)  # a root scope of its own: whatever a path across a relation adds stays there
+            if self._split(scope) is not None:
+                return None
+            found = (self.resolve(scope), self.output_hint(scope))
+            if scope.joins.crossed or scope.joins.items():
+                return None
+            info.remember_aggregate(key, found)
+        return found
 
     def __repr__(self) -> str:
         """Return ``Sum('views')``-style text."""
@@ -189,5 +211,7 @@ class RawAgg(Expression):
         """Return ``RawAgg('sql', 'alias')``."""
         return f"RawAgg({self.sql!r}, {self.alias!r})"
 
+
+_BUILTIN = frozenset({Count, Sum, Avg, Min, Max})
 
 __all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "RawAgg", "Sum"]

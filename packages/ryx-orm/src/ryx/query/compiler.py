@@ -97,6 +97,16 @@ class QueryState:
         self.related = ()
         self.prefetch = ()
 
+    @staticmethod
+    def initial(info: ModelInfo, using: str | None = None, schema: str | None = None) -> QueryState:
+        """Return the state of every row of ``info``'s model (one shared state per model for the defaults)."""
+        state: QueryState | None = info.state
+        if state is None:
+            state = info.state = QueryState(info)
+        if using is None and schema is None:
+            return state
+        return state.replace(using=using, schema=schema)
+
     def replace(self, **changes: Any) -> QueryState:
         """Return a copy with ``changes`` (names of the attributes above)."""
         new = _new(QueryState)
@@ -146,6 +156,28 @@ def order_term(scope: Scope, term: Any) -> OrderTerm:
         name = name[1:]
     ref = scope.reference(name)
     return OrderTerm(ref.expr, name if name in scope.annotations else None, descending)
+
+
+def plain_order_terms(info: ModelInfo, fields: tuple[Any, ...]) -> tuple[OrderTerm, ...] | None:
+    """Return the terms of order_by() names already resolved on the model's own columns, else None.
+
+    The same terms `order_term` gives on a scope without annotations; any other argument (an expression,
+    a path across a relation, a name not resolved yet, an invalid one) gives None and takes that path.
+    """
+    refs = info.refs
+    terms: list[OrderTerm] = []
+    for term in fields:
+        if type(term) is not str:
+            return None
+        descending = term.startswith("-")
+        name = term[1:] if descending else term
+        if name.startswith("+"):
+            name = name[1:]
+        ref = refs.get(name)
+        if ref is None:
+            return None
+        terms.append(OrderTerm(ref.expr, None, descending))
+    return tuple(terms)
 
 
 def _alias_of(scope: Scope, expression: Expression) -> str | None:
@@ -368,6 +400,7 @@ __all__ = [
     "is_ordered",
     "order_term",
     "output_aliases",
+    "plain_order_terms",
     "output_hints",
     "related_plan",
     "select_query",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
+import decimal
+import uuid
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +44,16 @@ _PATTERN_LOOKUPS = frozenset(
 )
 _LIST_LOOKUPS = frozenset({"in", "range", "has_keys", "has_any_keys"})
 _BUILTIN = frozenset(core.list_lookups())
+#: Lookups whose value `_prepare` treats specially (a bool, a list, a key name); no fast path for them.
+_SPECIAL_VALUE_LOOKUPS = _LIST_LOOKUPS | {"isnull", "has_key"}
+#: Exact types of the filter values that `_prepare` only passes through ``to_db`` (or ``str`` for patterns):
+#: no Expression, QuerySet, None, list or model instance, whose handling depends on more than the type.
+_SCALAR_TYPES = frozenset(
+    {int, float, str, bool, bytes, decimal.Decimal, datetime.datetime, datetime.date, datetime.time,
+     datetime.timedelta, uuid.UUID}
+)  # fmt: skip
+#: Entries a per-model cache keeps at most (keys come from code, but JSON paths or user input are unbounded).
+_CACHE_LIMIT = 2048
 
 
 def builtin_lookups() -> frozenset[str]:
@@ -132,6 +145,12 @@ class ModelInfo:
         self._by_column = {f.column: f for f in self.fields}
         self._infos: dict[str, FieldInfo] = {}
         self._plain: dict[str, tuple[FieldInfo, str] | None] = {}
+        #: `Scope.reference` results of paths on the model's own columns (no join, no annotation).
+        self.refs: dict[str, Ref] = {}
+        #: `ryx.query.aggregates` results of plain aggregates over the model's own columns.
+        self.aggregates: dict[Any, tuple[core.Expr, str | None]] = {}
+        #: The state of a QuerySet of every row, shared by every new QuerySet (states are never mutated).
+        self.state: Any = None
 
     def get_field(self, name: str) -> Any:
         """Return the field called ``name`` (name, attname or ``pk``), or raise `FieldError` listing the choices."""
@@ -180,8 +199,44 @@ class ModelInfo:
                 and lookup not in fi.transforms
             ):
                 found = (fi, lookup)
+        if len(self._plain) >= _CACHE_LIMIT:
+            self._plain.clear()
         self._plain[key] = found
         return found
+
+    def plain_conditions(self, kwargs: Mapping[str, Any]) -> tuple[core.Cond, ...] | None:
+        """Compile filter() keywords that are all plain lookups with scalar values, else return None.
+
+        The same conditions as `Scope.conditions` gives for them (values through the field's ``to_db``),
+        without building a Scope: a plain column is never joined, grouped with others or an aggregate.
+        """
+        conds: list[core.Cond] = []
+        plain_lookup = self.plain_lookup
+        for key, value in kwargs.items():
+            if type(value) not in _SCALAR_TYPES:
+                return None
+            found = plain_lookup(key)
+            if found is None:
+                return None
+            fi, lookup = found
+            lookup = LOOKUP_ALIASES.get(lookup, lookup)
+            if lookup in _SPECIAL_VALUE_LOOKUPS:
+                return None
+            assert fi.column is not None
+            conds.append(_lookup_cond(fi.column, lookup, _db_value(self.name, fi, lookup, value, key), value, key))
+        return tuple(conds)
+
+    def remember_ref(self, path: str, ref: Ref) -> None:
+        """Keep the resolution of a path on the model's own columns (see `Scope.reference`)."""
+        if len(self.refs) >= _CACHE_LIMIT:
+            self.refs.clear()
+        self.refs[path] = ref
+
+    def remember_aggregate(self, key: Any, compiled: tuple[core.Expr, str | None]) -> None:
+        """Keep a built-in aggregate over the model's own columns (see `Aggregate.plain`)."""
+        if len(self.aggregates) >= _CACHE_LIMIT:
+            self.aggregates.clear()
+        self.aggregates[key] = compiled
 
     def field_by_column(self, column: str) -> Any:
         """Return the field stored in ``column``, or None."""
@@ -416,18 +471,30 @@ class Scope:
 
     def reference(self, path: str) -> Ref:
         """Resolve ``field``, ``pk``, ``table.col``, an annotation, ``field__transform`` or a JSON key path."""
+        # A path on the model's own columns resolves the same way on every root scope without annotations
+        # (it adds no join), so it is resolved once per model.
+        cacheable = not self.annotations and self.alias == self.info.table
+        if cacheable:
+            ref = self.info.refs.get(path)
+            if ref is not None:
+                return ref
         if "." in path and "__" not in path:
             fld = self._dotted(path)
-            return Ref(core.Expr.col(fld.column, self.info.table), getattr(fld, "decode_hint", None), field=fld)
-        parts = self._split(path)
-        head, rest = parts[0], parts[1:]
-        ann = self.annotations.get(head)
-        if ann is not None:
-            if rest:
-                raise FieldError(f"{path!r}: the annotation {head!r} takes no transform or key")
-            return Ref(ann.expr, ann.hint, ann.aggregate)
-        scope, parts = follow(self, parts, "join")  # type: ignore[misc]
-        return scope._reference_local(parts, path)
+            ref = Ref(core.Expr.col(fld.column, self.info.table), getattr(fld, "decode_hint", None), field=fld)
+        else:
+            parts = self._split(path)
+            head, rest = parts[0], parts[1:]
+            ann = self.annotations.get(head)
+            if ann is not None:
+                if rest:
+                    raise FieldError(f"{path!r}: the annotation {head!r} takes no transform or key")
+                return Ref(ann.expr, ann.hint, ann.aggregate)
+            scope, parts = follow(self, parts, "join")  # type: ignore[misc]
+            ref = scope._reference_local(parts, path)
+            cacheable = cacheable and scope is self  # no relation followed, so no join added
+        if cacheable:
+            self.info.remember_ref(path, ref)
+        return ref
 
     def _reference_local(self, parts: list[str], path: str) -> Ref:
         """Resolve a path on this scope's own model (relations already followed)."""
@@ -513,13 +580,7 @@ class Scope:
     def _leaf(self, lhs: _Lhs, lookup: str, value: Any, key: str, negated: bool) -> core.Cond:
         """Build one lookup condition with its value converted for the database."""
         lookup = LOOKUP_ALIASES.get(lookup, lookup)
-        prepared = self._prepare(lhs, lookup, value, key)
-        try:
-            cond = core.Cond.lookup(lhs.expr, lookup, prepared)
-        except FieldError:
-            raise
-        except (TypeError, ValueError) as exc:
-            raise QueryError(f"invalid value {value!r} for the lookup {key!r}: {exc}") from exc
+        cond = _lookup_cond(lhs.expr, lookup, self._prepare(lhs, lookup, value, key), value, key)
         fi = lhs.info
         if negated and lookup != "isnull" and value is not None and fi is not None and lhs.base is not None:
             if lhs.kind == "key":
@@ -530,6 +591,8 @@ class Scope:
 
     def _prepare(self, lhs: _Lhs, lookup: str, value: Any, key: str) -> Any:
         """Convert a filter value: ``to_db`` of the field, element-wise for in/range, expressions compiled."""
+        if type(value) in _SCALAR_TYPES and lookup not in _SPECIAL_VALUE_LOOKUPS:
+            return self._scalar(lhs, lookup, value, key)  # what the checks below come to for such a value
         if isinstance(value, Expression):
             return value.resolve(self)
         if _is_queryset(value):
@@ -569,18 +632,7 @@ class Scope:
         fi = lhs.info
         if lhs.kind != "column" or fi is None:
             return value
-        if lookup in _PATTERN_LOOKUPS and not fi.stores_json:
-            return value if isinstance(value, str) else str(value)
-        if fi.relation:
-            value = _related_pk(value, key)
-        try:
-            return fi.field.to_db(value)
-        except RyxError:
-            raise
-        except (TypeError, ValueError, ArithmeticError) as exc:
-            raise QueryError(
-                f"invalid value {value!r} for {self.info.name}.{fi.name} ({type(fi.field).__name__}) in {key!r}: {exc}"
-            ) from exc
+        return _db_value(self.info.name, fi, lookup, value, key)
 
     def q(self, q: Q | core.Cond, *, negated: bool = False) -> tuple[core.Cond, bool]:
         """Compile a Q tree (or pass a `ryx_core.Cond` through); also say if it refers to an aggregate."""
@@ -651,6 +703,32 @@ class Scope:
             else:
                 result.append(item)
         return result
+
+
+def _db_value(model_name: str, fi: FieldInfo, lookup: str, value: Any, key: str) -> Any:
+    """Convert one value compared with the column of ``fi``: ``str`` for a pattern, else the field's ``to_db``."""
+    if lookup in _PATTERN_LOOKUPS and not fi.stores_json:
+        return value if isinstance(value, str) else str(value)
+    if fi.relation:
+        value = _related_pk(value, key)
+    try:
+        return fi.field.to_db(value)
+    except RyxError:
+        raise
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise QueryError(
+            f"invalid value {value!r} for {model_name}.{fi.name} ({type(fi.field).__name__}) in {key!r}: {exc}"
+        ) from exc
+
+
+def _lookup_cond(lhs: core.Expr, lookup: str, prepared: Any, value: Any, key: str) -> core.Cond:
+    """Return the engine's condition, its refusal of a value reported as a QueryError naming the keyword."""
+    try:
+        return core.Cond.lookup(lhs, lookup, prepared)
+    except FieldError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise QueryError(f"invalid value {value!r} for the lookup {key!r}: {exc}") from exc
 
 
 def _flatten_and(q: Q) -> list[Any]:

@@ -31,6 +31,7 @@ from ryx.query.compiler import (
     effective_order,
     order_term,
     output_hints,
+    plain_order_terms,
     related_plan,
     select_query,
     write_query,
@@ -40,7 +41,7 @@ from ryx.query.expressions import Expression, Value
 from ryx.query.lookups import Annotation, ModelInfo, Scope, model_info
 from ryx.query.paths import apply_joins
 from ryx.query.q import Q
-from ryx.transaction import current_tx
+from ryx.transaction import _async_frames, _sync_frames, current_tx
 from ryx.transaction import transaction as atomic
 
 if TYPE_CHECKING:
@@ -81,6 +82,43 @@ def _require_pgvector(alias: str | None, tx: core.Transaction | None) -> None:
         )
 
 
+def _plain_aggregates(info: ModelInfo, named: Mapping[str, Any]) -> tuple[list[core.Expr], list[Any]] | None:
+    """Return the expressions and hints of aggregates that are all built-in ones over the model's columns, or None."""
+    exprs: list[core.Expr] = []
+    hints: list[Any] = []
+    for expression in named.values():
+        compiled = expression.plain(info) if isinstance(expression, Aggregate) else None
+        if compiled is None:
+            return None
+        exprs.append(compiled[0])
+        hints.append(compiled[1])
+    return exprs, hints
+
+
+def _check_aggregatable(st: QueryState) -> None:
+    """Refuse aggregate() over a sliced, distinct or grouped query."""
+    if st.sliced or st.distinct or st.aggregated:
+        raise NotSupportedError(
+            "aggregate() over a sliced, distinct or grouped query is not supported yet; "
+            "aggregate the rows in Python or drop the slice/distinct()/annotation"
+        )
+
+
+def _empty_aggregates(named: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what aggregate() gives on a query that matches nothing (none()): 0 for Count, else the default."""
+    return {
+        name: 0 if isinstance(e, Count) and e.default is None else getattr(e, "default", None)
+        for name, e in named.items()
+    }
+
+
+def _task_tx(alias: str | None) -> core.Transaction | None:
+    """Return `current_tx` (the calling task's transaction on ``alias``) without its look-ups when none is open."""
+    if not _async_frames.get() and not _sync_frames.get():
+        return None  # no transaction in this context at all: what current_tx finds too
+    return current_tx(alias)
+
+
 class QuerySet(Generic[_T]):
     """A lazy, immutable query on one model: chain methods to refine it, ``await`` it to run it.
 
@@ -101,16 +139,28 @@ class QuerySet(Generic[_T]):
         if _using is not None and (not isinstance(_using, str) or not _using):
             raise TypeError(f"the alias must be a non-empty str or None, not {_using!r}")
         self.model: type[Any] = model
-        self._state = QueryState(model_info(model), using=_using, schema=_schema)
+        self._state = QueryState.initial(model_info(model), _using, _schema)
         self._query: core.Query | None = None
+
+    @classmethod
+    def _start(cls, model: type[Any], info: ModelInfo, using: str | None, schema: str | None) -> QuerySet[Any]:
+        """Return the QuerySet of every row of a model its manager has checked (``__init__`` without the checks)."""
+        qs = object.__new__(cls)
+        qs.model = model
+        qs._state = QueryState.initial(info, using, schema)
+        qs._query = None
+        return qs
 
     # ------------------------------------------------------------------------------------------ plumbing
 
     def _clone(self, **changes: Any) -> Self:
         """Return a copy with the state changed."""
-        qs = object.__new__(type(self))
-        if hasattr(self, "__dict__"):
-            qs.__dict__.update(self.__dict__)
+        cls = type(self)
+        qs = object.__new__(cls)
+        if cls is not QuerySet:  # a subclass may have a __dict__ (QuerySet's slots have none)
+            own = getattr(self, "__dict__", None)
+            if own:
+                qs.__dict__.update(own)
         qs.model = self.model
         qs._state = self._state.replace(**changes) if changes else self._state
         qs._query = None
@@ -135,7 +185,7 @@ class QuerySet(Generic[_T]):
         """Return the alias to read from and the task's transaction on it."""
         st = state or self._state
         alias = router.read_alias(self.model, st.using)
-        tx = current_tx(alias)
+        tx = _task_tx(alias)
         if st.for_update is not None and tx is None:
             raise NotSupportedError(
                 "select_for_update() locks rows until the end of a transaction, so it needs one: "
@@ -148,7 +198,7 @@ class QuerySet(Generic[_T]):
     def _write(self) -> tuple[str | None, core.Transaction | None]:
         """Return the alias to write to and the task's transaction on it."""
         alias = router.write_alias(self.model, self._state.using)
-        return alias, current_tx(alias)
+        return alias, _task_tx(alias)
 
     async def _fetch_rows(self, state: QueryState, query: core.Query) -> tuple[list[_Row], str | None]:
         """Run ``query`` and return its rows as tuples, with the alias they came from."""
@@ -333,6 +383,10 @@ class QuerySet(Generic[_T]):
         if not args and not kwargs:
             return self._clone()
         st = self._state
+        if not args and not st.annotations:
+            plain = st.info.plain_conditions(kwargs)
+            if plain is not None:  # columns of the model itself: no join, no HAVING, no scope needed
+                return self._clone(where=st.where + plain)
         scope = st.scope
         where, having = scope.conditions(args, kwargs, negated=False)
         return self._clone(where=st.where + tuple(where), having=st.having + tuple(having), **st.scope_changes(scope))
@@ -367,9 +421,13 @@ class QuerySet(Generic[_T]):
         """
         if not fields:
             return self._clone()
-        scope = self._state.scope
+        st = self._state
+        terms = None if st.annotations else plain_order_terms(st.info, fields)
+        if terms is not None:  # the model's own columns, resolved before: no scope, no join
+            return self._clone(order=(st.order or ()) + terms)
+        scope = st.scope
         terms = tuple(order_term(scope, f) for f in fields)
-        return self._clone(order=(self._state.order or ()) + terms, **self._state.scope_changes(scope))
+        return self._clone(order=(st.order or ()) + terms, **st.scope_changes(scope))
 
     def order_by_distance(self, field: str, vector: Sequence[float], operator: str = "<->") -> Self:
         """Append ORDER BY the pgvector distance between a `ryx.VectorField` and ``vector`` (PostgreSQL).
@@ -690,6 +748,21 @@ class QuerySet(Generic[_T]):
         if not named:
             raise QueryError("aggregate() needs at least one aggregate, as in aggregate(total=Sum('views'))")
         st = self._state
+        plain = None if st.annotations else _plain_aggregates(st.info, named)
+        if plain is None:
+            return await self._aggregate(named)
+        _check_aggregatable(st)
+        if st.empty:
+            return _empty_aggregates(named)
+        exprs, hints = plain
+        q = _base_for(st).select(*exprs)
+        if st.where:
+            q = q.filter(*st.where)
+        return await self._aggregate_row(q, named, hints)
+
+    async def _aggregate(self, named: dict[str, Any]) -> dict[str, Any]:
+        """Compile and run aggregate() in general (annotations, relations, expressions, RawAgg)."""
+        st = self._state
         scope = st.scope
         base = _base_for(st.replace(joins=()))  # the scope's joins (the state's and new ones) are added below
 
@@ -701,22 +774,19 @@ class QuerySet(Generic[_T]):
         for name, expression in named.items():
             if not isinstance(expression, Expression) or not expression.is_aggregate(scope):
                 raise TypeError(f"aggregate({name}=...) needs an aggregate such as Sum('views'), not {expression!r}")
-        if st.sliced or st.distinct or st.aggregated:
-            raise NotSupportedError(
-                "aggregate() over a sliced, distinct or grouped query is not supported yet; "
-                "aggregate the rows in Python or drop the slice/distinct()/annotation"
-            )
+        _check_aggregatable(st)
         if st.empty:
-            return {
-                name: 0 if isinstance(e, Count) and e.default is None else getattr(e, "default", None)
-                for name, e in named.items()
-            }
+            return _empty_aggregates(named)
         exprs = {name: e.resolve(scope) for name, e in named.items()}
         q = apply_joins(base, scope.joins.items()).select(*exprs.values())
         if st.where:
             q = q.filter(*st.where)
-        alias, tx = self._read(st.replace(for_update=None))
         hints = [e.output_hint(scope.probe()) for e in named.values()]
+        return await self._aggregate_row(q, named, hints)
+
+    async def _aggregate_row(self, q: core.Query, named: dict[str, Any], hints: list[Any]) -> dict[str, Any]:
+        """Run the compiled aggregate() and return ``{name: value}``."""
+        alias, tx = self._read(self._state.replace(for_update=None))
         row = await execution.fetch_one(q, alias=alias, tx=tx, hints=hints)
         values = tuple(row) if row is not None else (None,) * len(named)
         return dict(zip(named, values, strict=True))

@@ -19,7 +19,7 @@ use crate::exceptions::{new_err, Kind};
 use crate::out::{parse_hints, Instances, RowOut, RowsOut};
 use crate::py_expr::{parse_cond, to_expr, PyCond, PyExpr};
 use crate::py_tx::PyTransaction;
-use crate::runtime::{awaitable, awaitable_now, blocking};
+use crate::runtime::{awaitable, awaitable_now, blocking, blocking_now};
 use crate::target::{resolve, sqlite_target, Resolved};
 
 type Tx<'a, 'py> = Option<&'a Bound<'py, PyTransaction>>;
@@ -570,7 +570,9 @@ impl PyQuery {
         hints: Option<&Bound<'py, PyAny>>,
         into: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<RowsOut> {
-        blocking(py, self.fetch_all_fut(alias, tx, as_tuples, hints, into)?)
+        blocking_now(py, sqlite_target(alias, tx), || {
+            self.fetch_all_fut(alias, tx, as_tuples, hints, into)
+        })
     }
 
     #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None))]
@@ -596,7 +598,9 @@ impl PyQuery {
         as_tuples: bool,
         hints: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<RowOut> {
-        blocking(py, self.fetch_one_fut(alias, tx, as_tuples, hints)?)
+        blocking_now(py, sqlite_target(alias, tx), || {
+            self.fetch_one_fut(alias, tx, as_tuples, hints)
+        })
     }
 
     #[pyo3(signature = (*, alias=None, tx=None, as_tuples=false, hints=None))]
@@ -622,7 +626,9 @@ impl PyQuery {
         as_tuples: bool,
         hints: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<RowOut> {
-        blocking(py, self.fetch_get_fut(alias, tx, as_tuples, hints)?)
+        blocking_now(py, sqlite_target(alias, tx), || {
+            self.fetch_get_fut(alias, tx, as_tuples, hints)
+        })
     }
 
     #[pyo3(signature = (*, alias=None, tx=None))]
@@ -642,7 +648,7 @@ impl PyQuery {
         alias: Option<&str>,
         tx: Tx<'_, 'py>,
     ) -> PyResult<i64> {
-        blocking(py, self.count_fut(alias, tx)?)
+        blocking_now(py, sqlite_target(alias, tx), || self.count_fut(alias, tx))
     }
 
     #[pyo3(signature = (*, alias=None, tx=None))]
@@ -662,7 +668,7 @@ impl PyQuery {
         alias: Option<&str>,
         tx: Tx<'_, 'py>,
     ) -> PyResult<bool> {
-        blocking(py, self.exists_fut(alias, tx)?)
+        blocking_now(py, sqlite_target(alias, tx), || self.exists_fut(alias, tx))
     }
 
     #[pyo3(signature = (*, alias=None, tx=None, pk=None))]

@@ -13,7 +13,7 @@ use crate::convert::to_value::to_values;
 use crate::errors::RyxErr;
 use crate::out::{parse_hint, parse_hints, RowOut, RowsOut, ValueOut};
 use crate::py_tx::PyTransaction;
-use crate::runtime::{awaitable, awaitable_now, blocking};
+use crate::runtime::{awaitable, awaitable_now, blocking, blocking_now};
 use crate::target::{resolve, sqlite_target};
 
 type Tx<'a, 'py> = Option<&'a Bound<'py, PyTransaction>>;
@@ -129,10 +129,9 @@ pub fn fetch_all_sync<'py>(
     hints: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<RowsOut> {
     let none = py.None().into_bound(py);
-    blocking(
-        py,
-        fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?,
-    )
+    blocking_now(py, sqlite_target(alias, tx), || {
+        fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)
+    })
 }
 
 /// The first row, or None.
@@ -166,10 +165,9 @@ pub fn fetch_one_sync<'py>(
     hints: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<RowOut> {
     let none = py.None().into_bound(py);
-    blocking(
-        py,
-        fetch_one_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)?,
-    )
+    blocking_now(py, sqlite_target(alias, tx), || {
+        fetch_one_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)
+    })
 }
 
 /// The first column of the first row, or None.
@@ -201,10 +199,9 @@ pub fn fetch_scalar_sync<'py>(
     hint: Option<&str>,
 ) -> PyResult<ValueOut> {
     let none = py.None().into_bound(py);
-    blocking(
-        py,
-        fetch_scalar_fut(sql, params.unwrap_or(&none), alias, tx, hint)?,
-    )
+    blocking_now(py, sqlite_target(alias, tx), || {
+        fetch_scalar_fut(sql, params.unwrap_or(&none), alias, tx, hint)
+    })
 }
 
 /// Run a statement; return the number of rows affected.

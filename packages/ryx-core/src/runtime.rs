@@ -123,10 +123,7 @@ where
         let event_loop = GET_RUNNING_LOOP
             .import(py, "asyncio", "get_running_loop")?
             .call0()?;
-        let fut = make()?;
-        let rt = runtime();
-        let result = py.detach(|| ryx_engine::executor::now_only(|| rt.block_on(fut)));
-        if !matches!(result, Err(RyxErr::Engine(ryx_engine::Error::Deferred))) {
+        if let Some(result) = now(py, make()?) {
             let future = event_loop.call_method0("create_future")?;
             match result.map_err(PyErr::from).and_then(|v| v.into_py_any(py)) {
                 Ok(value) => future.call_method1("set_result", (value,))?,
@@ -136,6 +133,36 @@ where
         }
     }
     awaitable(py, make()?)
+}
+
+/// Like [`blocking`], but first try to answer on this thread, as [`awaitable_now`] does.
+pub fn blocking_now<F, T>(
+    py: Python<'_>,
+    try_now: bool,
+    make: impl Fn() -> PyResult<F>,
+) -> PyResult<T>
+where
+    F: Future<Output = Result<T, RyxErr>> + Send + 'static,
+    T: Send + 'static,
+{
+    if try_now && tokio::runtime::Handle::try_current().is_err() {
+        if let Some(result) = now(py, make()?) {
+            return result.map_err(PyErr::from);
+        }
+    }
+    blocking(py, make()?)
+}
+
+/// Run `fut` in the engine's "now only" mode on this thread, GIL released; `None` when it deferred
+/// (nothing ran).
+fn now<F, T>(py: Python<'_>, fut: F) -> Option<Result<T, RyxErr>>
+where
+    F: Future<Output = Result<T, RyxErr>> + Send,
+    T: Send,
+{
+    let rt = runtime();
+    let result = py.detach(|| ryx_engine::executor::now_only(|| rt.block_on(fut)));
+    (!matches!(result, Err(RyxErr::Engine(ryx_engine::Error::Deferred)))).then_some(result)
 }
 
 fn deliver<T>(event_loop: &Py<PyAny>, future: &Py<PyAny>, result: Result<T, RyxErr>)

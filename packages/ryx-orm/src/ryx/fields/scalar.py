@@ -317,8 +317,8 @@ class _TextBase(Field[str]):
     min_length: int | None
 
     def kept_type(self) -> type | None:
-        """Return str unless values are stripped."""
-        return None if self.strip else str
+        """Return the class's kept type (str) unless values are stripped."""
+        return None if self.strip else self.unchanged_type
 
     def to_python(self, value: Any) -> Any:
         """Convert to str (numbers and UUIDs are formatted; bytes are refused)."""

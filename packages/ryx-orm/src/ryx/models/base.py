@@ -314,7 +314,7 @@ class Model(metaclass=ModelMetaclass):
     else:
         _state = _LazyState()
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, /, **kwargs: Any) -> None:
         """Create an unsaved instance: fields start at their defaults, then take ``kwargs`` (``pk=`` included).
 
         Raise TypeError for a keyword that is not a field (or a settable property) of the model.

@@ -89,6 +89,7 @@ async def fast(db: str) -> AsyncIterator[str]:
         ("flag", "yes", True),
         ("flag", 0, False),
         ("name", "  padded  ", "padded"),
+        ("name", type("Text", (str,), {})(" sub "), "sub"),
         ("raw", "  kept  ", "  kept  "),
         ("lower", "MiXeD", "mixed"),
         ("day", dt.datetime(2024, 1, 2, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-2))), dt.date(2024, 1, 3)),

@@ -76,9 +76,7 @@ def _row_maker(model: type[Any], fields: Sequence[Any]) -> Callable[[list[Any]],
     pick = itemgetter(*attnames) if len(attnames) > 1 else (lambda d, a=attnames[0]: (d[a],))
     pairs = list(zip(fields, attnames, strict=True))
 
-    def converted(values: Sequence[Any]) -> Sequence[Any]:
-        if not redo:
-            return values
+    def redone(values: Sequence[Any]) -> list[Any]:
         out = list(values)
         for i, to_db in redo:
             value = out[i]
@@ -88,16 +86,19 @@ def _row_maker(model: type[Any], fields: Sequence[Any]) -> Callable[[list[Any]],
 
     def rows(batch: list[Any]) -> list[Sequence[Any]]:
         out: list[Sequence[Any]] = []
+        append = out.append
         for obj in batch:
             d = obj.__dict__
             state = d.get("_state")
             if state is not None and state.converted:
                 try:
-                    out.append(converted(pick(d)))
-                    continue
-                except KeyError:  # a value was deferred or removed: convert them all
+                    values = pick(d)
+                except KeyError:  # a value was deferred or removed: convert them all below
                     pass
-            out.append([_to_db(f, d.get(a)) for f, a in pairs])
+                else:
+                    append(redone(values) if redo else values)
+                    continue
+            append([_to_db(f, d.get(a)) for f, a in pairs])
         return out
 
     return rows

@@ -278,6 +278,13 @@ class Field(Generic[T_co]):
         """Return the type whose values `to_python` returns unchanged (see ``unchanged_type``), or None."""
         return self.unchanged_type
 
+    def exact_shortcut(self) -> tuple[type | None, Callable[[Any], Any] | None]:
+        """Return ``(type, fn)``: `to_python` of a value of exactly ``type`` is ``fn(value)`` (or the value, no fn).
+
+        ``(None, None)`` when there is no such shortcut. ``Model(...)`` uses it to skip the call of `to_python`.
+        """
+        return self.kept_type(), None
+
     def binds_stored(self) -> bool:
         """Return True when `to_db` binds a value that went through `to_python` as it is (``binds_python_value``)."""
         return self.binds_python_value

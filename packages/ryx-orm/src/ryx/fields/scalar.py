@@ -320,6 +320,12 @@ class _TextBase(Field[str]):
         """Return the class's kept type (str) unless values are stripped."""
         return None if self.strip else self.unchanged_type
 
+    def exact_shortcut(self) -> tuple[type | None, Callable[[Any], Any] | None]:
+        """Return ``(str, str.strip)`` when values are stripped: all `to_python` does to a str then."""
+        if self.strip and self.unchanged_type is str:
+            return str, str.strip
+        return super().exact_shortcut()
+
     def to_python(self, value: Any) -> Any:
         """Convert to str (numbers and UUIDs are formatted; bytes are refused)."""
         if value is None:

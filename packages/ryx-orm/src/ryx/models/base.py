@@ -325,10 +325,14 @@ class Model(metaclass=ModelMetaclass):
             return
         d = self.__dict__
         d["_state"] = ModelState(True, None, True)
-        for attname, kept, convert, default, make_default in plan.steps:
+        for attname, exact, fix, convert, default, make_default in plan.steps:
             if attname in kwargs:
                 value = kwargs[attname]
-                d[attname] = value if type(value) is kept else convert(value)
+                if type(value) is not exact:
+                    value = convert(value)
+                elif fix is not None:
+                    value = fix(value)
+                d[attname] = value
             elif make_default is None:
                 d[attname] = default
             else:

@@ -23,9 +23,10 @@ _OWN = "__ryx_"
 class ValuePlan:
     """What ``Model.__init__`` and the writes need of each concrete field.
 
-    ``steps`` holds, per field in column order, ``(attname, kept type, to_python, default, default maker)``:
-    a value of exactly the kept type is stored without calling ``to_python``; a missing value takes
-    ``default`` when the maker is None, else what the maker returns. ``as_is`` names the attnames whose
+    ``steps`` holds, per field in column order, ``(attname, exact type, fix, to_python, default, default
+    maker)``: a value of exactly the exact type is stored as it is, or as ``fix(value)`` when there is a fix,
+    without calling ``to_python`` (see ``Field.exact_shortcut``); a missing value takes ``default`` when the
+    maker is None, else what the maker returns. ``as_is`` names the attnames whose
     converted values are bound unchanged (see ``ModelState.converted``).
     """
 
@@ -34,7 +35,7 @@ class ValuePlan:
     def __init__(self, fields: Sequence[Field[Any]]) -> None:
         """Derive the plan of ``fields`` (a model's concrete fields)."""
         self.attnames = frozenset(f.attname for f in fields)
-        self.steps = tuple((f.attname, f.kept_type(), f.to_python, *_default_of(f)) for f in fields)
+        self.steps = tuple((f.attname, *f.exact_shortcut(), f.to_python, *_default_of(f)) for f in fields)
         self.as_is = frozenset(f.attname for f in fields if f.binds_stored())
 
 
@@ -92,12 +93,15 @@ def compile_init(model: type[Any], plan: ValuePlan, state: type[Any], generic: C
         f"    {o}d = {o}self.__dict__",
         f"    {o}d['_state'] = {o}State(True, None, True)",
     ]
-    for i, (name, kept, convert, default, make_default) in enumerate(plan.steps):
-        env[f"{o}c{i}"], env[f"{o}k{i}"], env[f"{o}d{i}"], env[f"{o}m{i}"] = convert, kept, default, make_default
+    for i, (name, exact, fix, convert, default, make_default) in enumerate(plan.steps):
+        env.update(
+            {f"{o}c{i}": convert, f"{o}e{i}": exact, f"{o}f{i}": fix, f"{o}d{i}": default, f"{o}m{i}": make_default}
+        )
         missing = f"{o}d{i}" if make_default is None else f"{o}m{i}()"
         given = f"{o}c{i}({name})"
-        if kept is not None:
-            given = f"({name} if {o}type({name}) is {o}k{i} else {given})"
+        if exact is not None:
+            shortcut = name if fix is None else f"{o}f{i}({name})"
+            given = f"({shortcut} if {o}type({name}) is {o}e{i} else {given})"
         lines.append(f"    {o}d[{name!r}] = {missing} if {name} is {o}MISSING else {given}")
     exec("\n".join(lines), env)  # the source holds only identifiers checked above and repr()s of them
     init = env["__init__"]

@@ -9,7 +9,9 @@ import pytest
 import ryx
 from relations_models import Author, Country, Node, Post, Profile, Tag, blog_data, create_all, drop_all
 from ryx import Count, Prefetch
+from ryx.exceptions import FieldError
 from ryx.query.compiler import related_plan
+from ryx.query.select_related import parse
 
 
 @pytest.fixture
@@ -179,3 +181,14 @@ async def test_prefetch_strict_mode(blog: dict[str, Any]) -> None:
         plain_authors = await Author.objects.order_by("name")
         with pytest.raises(ryx.StrictRelationError):
             await plain_authors[0].posts.all()
+
+
+def test_parsed_paths_are_reused_and_errors_are_not_kept() -> None:
+    first = parse(Post, ["author__country", "editor"])
+    assert parse(Post, ("author__country", "editor")) is first
+    assert [n.name for n in first] == ["author", "editor"] and [n.name for n in first[0].children] == ["country"]
+    for _ in range(2):
+        with pytest.raises(FieldError, match="no single-valued relation 'nope'"):
+            parse(Post, ["author__nope"])
+    with pytest.raises(TypeError, match="relation names"):
+        parse(Post, [["author"]])  # type: ignore[list-item]

@@ -6,6 +6,7 @@ clash; a LEFT JOIN that finds no row (nullable relation, or anything nested unde
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +36,27 @@ class Node:
             obj.__dict__[self.relation.field.cache_name] = parent
 
 
+#: Parsed trees by model and paths: every select_related() call checks its paths, and so does every new plan.
+#: A tree that parsed stays valid (relations are only ever added to a model), and nodes are immutable.
+_parsed: weakref.WeakKeyDictionary[type[Any], dict[tuple[str, ...], tuple[Node, ...]]] = weakref.WeakKeyDictionary()
+
+
 def parse(model: type[Any], paths: Sequence[str]) -> tuple[Node, ...]:
     """Check the ``select_related`` paths of ``model`` and return them as a tree (FieldError otherwise)."""
+    key = tuple(paths)
+    if not all(type(path) is str for path in key):
+        return _parse(model, key)  # raises the TypeError naming the bad path
+    known = _parsed.get(model)
+    if known is None:
+        known = _parsed[model] = {}
+    nodes = known.get(key)
+    if nodes is None:
+        nodes = known[key] = _parse(model, key)
+    return nodes
+
+
+def _parse(model: type[Any], paths: Sequence[str]) -> tuple[Node, ...]:
+    """Parse the paths (see `parse`)."""
     tree: dict[str, Any] = {}
     for path in paths:
         if not isinstance(path, str) or not path:

@@ -33,7 +33,7 @@ pub(crate) async fn connect(alias: &str, url: &str, options: PoolOptions) -> Res
                 .statement_cache_capacity(cap);
             // The session time zone is UTC: sqlx sends `TimeZone=UTC` in the startup packet.
             Pool::Postgres(
-                sqlx_options::<Postgres>(&options)
+                server_options::<Postgres>(&options)
                     .connect_with(opts)
                     .await
                     .map_err(failed)?,
@@ -44,7 +44,7 @@ pub(crate) async fn connect(alias: &str, url: &str, options: PoolOptions) -> Res
                 .map_err(Error::from)?
                 .statement_cache_capacity(cap)
                 .timezone(Some("+00:00".to_owned()));
-            let pool = sqlx_options::<MySql>(&options)
+            let pool = server_options::<MySql>(&options)
                 .after_connect(|conn, _meta| {
                     Box::pin(async move {
                         sqlx::Executor::execute(conn, sqlx::raw_sql(MYSQL_SESSION_SQL)).await?;
@@ -70,9 +70,9 @@ pub(crate) async fn connect(alias: &str, url: &str, options: PoolOptions) -> Res
             if let (Some(mode), false) = (options.sqlite_journal()?, in_memory) {
                 opts = opts.journal_mode(mode);
             }
-            // An embedded database has no server to drop idle connections, so the ping before
-            // each checkout (a round trip to the connection's worker thread) buys nothing.
-            let mut pool_opts = sqlx_options::<Sqlite>(&options).test_before_acquire(false);
+            // An embedded database has no server to drop idle connections, so a ping before
+            // checkout (a round trip to the connection's worker thread) would buy nothing.
+            let mut pool_opts = sqlx_options::<Sqlite>(&options);
             if in_memory {
                 // One shared in-memory database lives as long as at least one connection to it
                 // does: keep one open for the pool's whole life.
@@ -128,10 +128,25 @@ fn sqlx_options<DB: Database>(options: &PoolOptions) -> SqlxPoolOptions<DB> {
         .acquire_timeout(options.acquire_timeout)
         .idle_timeout(options.idle_timeout)
         .max_lifetime(options.max_lifetime)
-        // A ping before handing out an idle connection is what lets the pool recover by
-        // itself from connections the server closed.
-        .test_before_acquire(true)
+        .test_before_acquire(false)
 }
+
+/// A server's pool: a ping before handing out a connection that sat idle is what lets the pool
+/// recover by itself from connections the server closed. One that was in use moments ago is handed
+/// out as is: a ping is a full round trip to the server, as long as a small query.
+fn server_options<DB: Database>(options: &PoolOptions) -> SqlxPoolOptions<DB> {
+    sqlx_options::<DB>(options).before_acquire(|conn, meta| {
+        Box::pin(async move {
+            if meta.idle_for >= PING_IDLE_AFTER {
+                sqlx::Connection::ping(conn).await?;
+            }
+            Ok(true)
+        })
+    })
+}
+
+/// How long a pooled connection may sit idle before it is pinged on checkout.
+pub(crate) const PING_IDLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Open `min` connections now, so the first queries do not pay for connecting.
 async fn warm_up(pool: &Pool, min: u32) -> Result<()> {

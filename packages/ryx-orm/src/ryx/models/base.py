@@ -342,7 +342,7 @@ class Model(metaclass=ModelMetaclass):
     def _value_plan(cls) -> ValuePlan:
         """Return the model's `ValuePlan`, made now (TypeError for an abstract model).
 
-        A model whose ``__init__`` is not its own (nor a parent's) gets one generated for the plan.
+        Unless the model (or a parent) defines its own ``__init__``, one generated for the plan is installed.
         """
         meta = cls._meta
         if meta.abstract:
@@ -354,7 +354,7 @@ class Model(metaclass=ModelMetaclass):
             if current is Model.__init__ or getattr(current, "ryx_generated", False):
                 init = compile_init(cls, plan, ModelState, Model.__init__)
                 if init is not None:
-                    type.__setattr__(cls, "__init__", init)
+                    setattr(cls, "__init__", init)  # noqa: B010 - mypy refuses assigning to a method
         return plan
 
     def _init_by_name(self, kwargs: dict[str, Any]) -> None:

@@ -93,16 +93,7 @@ def compile_init(model: type[Any], plan: ValuePlan, state: type[Any], generic: C
         f"    {o}d = {o}self.__dict__",
         f"    {o}d['_state'] = {o}State(True, None, True)",
     ]
-    for i, (name, exact, fix, convert, default, make_default) in enumerate(plan.steps):
-        env.update(
-            {f"{o}c{i}": convert, f"{o}e{i}": exact, f"{o}f{i}": fix, f"{o}d{i}": default, f"{o}m{i}": make_default}
-        )
-        missing = f"{o}d{i}" if make_default is None else f"{o}m{i}()"
-        given = f"{o}c{i}({name})"
-        if exact is not None:
-            shortcut = name if fix is None else f"{o}f{i}({name})"
-            given = f"({shortcut} if {o}type({name}) is {o}e{i} else {given})"
-        lines.append(f"    {o}d[{name!r}] = {missing} if {name} is {o}MISSING else {given}")
+    lines.extend(_step_source(i, step, env) for i, step in enumerate(plan.steps))
     exec("\n".join(lines), env)  # the source holds only identifiers checked above and repr()s of them
     init = env["__init__"]
     # read as the generic one: messages, tracebacks, help() and inspect.signature(Model)
@@ -112,6 +103,19 @@ def compile_init(model: type[Any], plan: ValuePlan, state: type[Any], generic: C
     init.__signature__ = inspect.signature(generic)
     init.ryx_generated = True
     return init
+
+
+def _step_source(i: int, step: tuple[Any, ...], env: dict[str, Any]) -> str:
+    """Return the line filling the ``i``-th field of a generated ``__init__``; put the objects it uses in ``env``."""
+    name, exact, fix, convert, default, make_default = step
+    o = _OWN
+    env.update({f"{o}c{i}": convert, f"{o}e{i}": exact, f"{o}f{i}": fix, f"{o}d{i}": default, f"{o}m{i}": make_default})
+    missing = f"{o}d{i}" if make_default is None else f"{o}m{i}()"
+    given = f"{o}c{i}({name})"
+    if exact is not None:
+        shortcut = name if fix is None else f"{o}f{i}({name})"
+        given = f"({shortcut} if {o}type({name}) is {o}e{i} else {given})"
+    return f"    {o}d[{name!r}] = {missing} if {name} is {o}MISSING else {given}"
 
 
 class _Missing:

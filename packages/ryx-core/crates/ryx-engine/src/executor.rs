@@ -366,7 +366,8 @@ pub async fn execute_script(target: &Target, sql: &str) -> Result<()> {
 
 /// Run several statements atomically: inside the target transaction (wrapped in a savepoint, so
 /// a failure undoes all of them and leaves the transaction usable), or in a transaction of
-/// their own on one pooled connection. This is how chunked bulk inserts and updates run.
+/// their own on one pooled connection (a single statement, atomic by itself, runs without one).
+/// This is how chunked bulk inserts and updates run.
 ///
 /// With `fetch`, the rows every statement returns (e.g. `RETURNING`) are concatenated. Returns
 /// the total rows affected, the rows, and one [`ExecResult`] per statement (on MySQL, each
@@ -393,13 +394,22 @@ pub async fn execute_batches(
             }
             result
         }
+        Target::Pool(_) if batches.len() <= 1 => {
+            // A single statement is atomic by itself: BEGIN and COMMIT would only add round trips.
+            let mut lease = Lease::of(target).await?;
+            let persistent = lease.persistent();
+            let result = run_batches(lease.conn(), persistent, batches, fetch, hints).await;
+            lease.finish(&result);
+            result
+        }
         Target::Pool(entry) => {
             // An own transaction; if this future is dropped half-way, the transaction's Drop
             // rolls back.
             let tx = Transaction::begin_on(entry.clone(), None, false).await?;
             let result = {
                 let mut guard = tx.lock_active().await?;
-                let result = run_batches(&mut guard, batches, fetch, hints).await;
+                let persistent = guard.persistent();
+                let result = run_batches(guard.conn(), persistent, batches, fetch, hints).await;
                 guard.finish(&result);
                 result
             };
@@ -432,7 +442,11 @@ async fn batches_in_savepoint(
 ) -> (Result<BatchOutput>, bool) {
     // A single statement is atomic by itself.
     if batches.len() <= 1 {
-        return (run_batches(guard, batches, fetch, hints).await, false);
+        let persistent = guard.persistent();
+        return (
+            run_batches(guard.conn(), persistent, batches, fetch, hints).await,
+            false,
+        );
     }
     let name = match guard.backend() {
         Backend::MySql => format!("`{BATCH_SAVEPOINT}`"),
@@ -441,7 +455,8 @@ async fn batches_in_savepoint(
     if let Err(e) = guard.conn().raw(&format!("SAVEPOINT {name}")).await {
         return (Err(e), false);
     }
-    match run_batches(guard, batches, fetch, hints).await {
+    let persistent = guard.persistent();
+    match run_batches(guard.conn(), persistent, batches, fetch, hints).await {
         Ok(out) => {
             let released = guard.conn().raw(&format!("RELEASE SAVEPOINT {name}")).await;
             (released.map(|()| out), false)
@@ -458,26 +473,26 @@ async fn batches_in_savepoint(
 }
 
 async fn run_batches(
-    guard: &mut TxGuard<'_>,
+    conn: &mut Conn,
+    persistent: bool,
     batches: Vec<(String, Vec<Value>)>,
     fetch: bool,
     hints: &Hints,
 ) -> Result<BatchOutput> {
-    let persistent = guard.persistent();
     let mut total = 0;
     let mut rows = Rows::default();
     let mut results = Vec::with_capacity(batches.len());
     for (sql, params) in batches {
         let result = if fetch {
             let Outcome { rows: got, result } =
-                guard.conn().fetch(&sql, &params, hints, persistent).await?;
+                conn.fetch(&sql, &params, hints, persistent).await?;
             if rows.rows.is_empty() {
                 rows.columns = got.columns;
             }
             rows.rows.extend(got.rows);
             result
         } else {
-            guard.conn().execute(&sql, &params, persistent).await?
+            conn.execute(&sql, &params, persistent).await?
         };
         total += result.rows_affected;
         results.push(result);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 import ryx
-from ryx import Avg, CharField, Count, DecimalField, F, IntField, Manager, Max, Min, Model, Q, Sum
+from ryx import Avg, CharField, Count, DecimalField, F, FloatField, IntField, Manager, Max, Min, Model, Q, Sum
 from ryx.exceptions import FieldError, QueryError, ValidationError
 from ryx.router import BaseRouter, set_router
 from support import create_tables, drop_tables, unique_name
@@ -25,6 +26,14 @@ class Item(Model):
     class Meta:
         table_name = unique_name("qc_items")
         ordering = ("qty",)
+
+
+class Reading(Model):
+    value = FloatField()
+    label = CharField(max_length=20)
+
+    class Meta:
+        table_name = unique_name("qc_readings")
 
 
 class Twin(Model):
@@ -63,6 +72,48 @@ async def test_same_shape_other_values(items: None) -> None:
     _, first = Item.objects.filter(qty__gt=1).sql()
     _, second = Item.objects.filter(qty__gt=2).sql()
     assert first == [1] and second == [2]
+
+
+async def test_chains_built_again_and_again(items: None) -> None:
+    """A chain built the same way is memoized from its second build: later builds must still see their values."""
+    for _ in range(4):
+        for bound, expected in ((0, "dc"), (4, "dc"), (5, "d"), (7, "")):
+            assert "".join(await names(Item.objects.filter(qty__gt=bound).order_by("-qty")[:2])) == expected
+            lowest = "".join(await names(Item.objects.filter(qty__gt=bound).order_by("qty").limit(1)))
+            assert lowest == {0: "a", 4: "c", 5: "d", 7: ""}[bound]
+        for offset, expected in ((0, "ab"), (1, "bc"), (3, "d")):
+            assert "".join(await names(Item.objects.all()[offset : offset + 2])) == expected
+            assert "".join(await names(Item.objects.order_by("qty").offset(offset).limit(2))) == expected
+        for name, qty in (("a", 1), ("c", 5)):
+            assert (await Item.objects.get(name=name)).qty == qty
+            assert (await Item.objects.filter(name=name).get()).qty == qty
+        with pytest.raises(Item.DoesNotExist):
+            await Item.objects.get(name="zz")
+        with pytest.raises(Item.MultipleObjectsReturned):
+            await Item.objects.get(note="x")
+        assert await Item.objects.filter(qty__lt=4).count() == 2
+
+
+async def test_equal_values_bound_differently(db: str) -> None:
+    """-0.0 equals 0.0 and True equals 1: a memo keyed on equality alone would bind one for the other."""
+    await create_tables(Reading)
+    try:
+        await Reading.objects.bulk_create([Reading(value=0.0, label="zero"), Reading(value=1.0, label="1")])
+        for _ in range(3):
+            for value in (0.0, -0.0):
+                params = Item.objects.filter(qty__gt=1).order_by("qty").sql()[1]
+                assert params == [1]
+                bound = Reading.objects.filter(value=value).sql()[1]
+                assert bound == [value] and math.copysign(1.0, bound[0]) == math.copysign(1.0, value)
+                assert [r.label for r in await Reading.objects.filter(value=value)] == ["zero"]
+            for label in ("1", 1):
+                bound = Reading.objects.filter(label=label).sql()[1]
+                assert bound == ["1"] and type(bound[0]) is str
+                assert [r.label for r in await Reading.objects.filter(label=label)] == ["1"]
+            with pytest.raises(ValidationError):  # True equals 1, but a CharField refuses a bool
+                Reading.objects.filter(label=True)
+    finally:
+        await drop_tables(Reading)
 
 
 async def test_value_types_of_one_key(items: None) -> None:
@@ -181,13 +232,15 @@ async def test_aggregates_of_one_field(items: None) -> None:
 
 async def test_count_queries_counts_each_run(items: None) -> None:
     with ryx.count_queries() as log:
-        for bound in (1, 2, 1, 2):
+        for bound in (1, 2, 1, 2, 1, 2, 1, 2):
             await Item.objects.filter(qty__gt=bound).order_by("-qty")[:2]
         for _ in range(3):
             await Item.objects.aggregate(n=Count("qty"))
-        await Item.objects.get(name="a")
-    assert len(log) == 8
-    assert [s.params for s in log.queries[:2]] == [(1, 2), (2, 2)]
+        for _ in range(3):
+            await Item.objects.get(name="a")
+    assert len(log) == 14
+    assert [s.params for s in log.queries[:8]] == [(1, 2), (2, 2)] * 4
+    assert [s.params for s in log.queries[-3:]] == [("a", 2)] * 3
 
 
 class Rollback(Exception):
@@ -223,7 +276,7 @@ async def two_aliases(db_url: str, tmp_path: Path, backend: str) -> AsyncIterato
 
 
 async def test_aliases_via_using(two_aliases: None) -> None:
-    for _ in range(2):
+    for _ in range(3):
         assert await names(Item.objects.filter(qty=3)) == ["b"]
         assert await names(Item.objects.using("other").filter(qty=3)) == ["z"]
         assert await names(Item.objects.filter(qty=3).using("other")) == ["z"]
@@ -238,19 +291,25 @@ class OtherReads(BaseRouter):
 
 
 async def test_router_and_meta_database(two_aliases: None) -> None:
-    assert await names(Item.objects.filter(qty=3)) == ["b"]
+    """Memoized chains (built three times each) are routed when they run, not when they were first built."""
+    for _ in range(3):
+        assert await names(Item.objects.filter(qty=3)) == ["b"]
+        assert (await Item.objects.get(qty=3)).name == "b"
     set_router(OtherReads())
     try:
-        assert await names(Item.objects.filter(qty=3)) == ["z"]
-        assert (await Item.objects.aggregate(n=Count("qty")))["n"] == 1
-        assert await names(Item.objects.using("default").filter(qty=3)) == ["b"]
+        for _ in range(3):
+            assert await names(Item.objects.filter(qty=3)) == ["z"]
+            assert (await Item.objects.get(qty=3)).name == "z"
+            assert (await Item.objects.aggregate(n=Count("qty")))["n"] == 1
+            assert await names(Item.objects.using("default").filter(qty=3)) == ["b"]
     finally:
         set_router(None)
     assert await names(Item.objects.filter(qty=3)) == ["b"]
     Item._meta.database = "other"
     try:
-        assert await names(Item.objects.filter(qty=3)) == ["z"]
-        assert (await Item.objects.get(qty=3)).name == "z"
+        for _ in range(3):
+            assert await names(Item.objects.filter(qty=3)) == ["z"]
+            assert (await Item.objects.get(qty=3)).name == "z"
     finally:
         Item._meta.database = None
     assert (await Item.objects.get(qty=3)).name == "b"

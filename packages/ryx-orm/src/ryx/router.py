@@ -87,16 +87,22 @@ def read_alias(model: Any, using: str | None = None, **hints: Any) -> str | None
     """Return the alias to read from: ``using`` > router > ``Meta.database`` > None (the default alias)."""
     if using is not None:
         return using
-    routed = _checked(_ask("db_for_read", model, **hints), "db_for_read")
-    return routed if routed is not None else _model_database(model)
+    if _routers:
+        routed = _checked(_ask("db_for_read", model, **hints), "db_for_read")
+        if routed is not None:
+            return routed
+    return _model_database(model)
 
 
 def write_alias(model: Any, using: str | None = None, **hints: Any) -> str | None:
     """Return the alias to write to: ``using`` > router > ``Meta.database`` > None (the default alias)."""
     if using is not None:
         return using
-    routed = _checked(_ask("db_for_write", model, **hints), "db_for_write")
-    return routed if routed is not None else _model_database(model)
+    if _routers:
+        routed = _checked(_ask("db_for_write", model, **hints), "db_for_write")
+        if routed is not None:
+            return routed
+    return _model_database(model)
 
 
 def allow_migrate(db: str, app_label: str, model_name: str | None = None) -> bool:

@@ -45,7 +45,14 @@ _new = object.__new__
 
 
 class QueryState:
-    """Everything a QuerySet describes; replaced, never mutated (`QuerySet` methods return clones)."""
+    """Everything a QuerySet describes; replaced, never mutated (`QuerySet` methods return clones).
+
+    The slots are not part of the description (`replace` does not copy them): ``select`` and ``get_probe``
+    cache the SELECT and the state and SELECT of `QuerySet.get` compiled from it, and ``shared`` says that
+    the state is reused by the QuerySets built the same way (see `ryx.query.queryset`).
+    """
+
+    __slots__ = ("__dict__", "__weakref__", "get_probe", "select", "shared")
 
     info: ModelInfo
     using: str | None
@@ -96,21 +103,30 @@ class QueryState:
         self.crossed = False
         self.related = ()
         self.prefetch = ()
+        self.select: core.Query | None = None
+        self.get_probe: tuple[QueryState, core.Query] | None = None
+        self.shared = False
 
     @staticmethod
     def initial(info: ModelInfo, using: str | None = None, schema: str | None = None) -> QueryState:
-        """Return the state of every row of ``info``'s model (one shared state per model for the defaults)."""
-        state: QueryState | None = info.state
+        """Return the state of every row of ``info``'s model (shared: states are never mutated)."""
+        state: QueryState | None = info.states.get((using, schema))
         if state is None:
-            state = info.state = QueryState(info)
-        if using is None and schema is None:
-            return state
-        return state.replace(using=using, schema=schema)
+            state = QueryState(info, using=using, schema=schema)
+            if len(info.states) < 64:  # aliases and schemas are few; a bound all the same
+                state.shared = True
+                info.states[using, schema] = state
+        return state
 
     def replace(self, **changes: Any) -> QueryState:
         """Return a copy with ``changes`` (names of the attributes above)."""
         new = _new(QueryState)
-        new.__dict__ = {**self.__dict__, **changes}
+        attributes = self.__dict__.copy()  # a plain copy: faster than building a dict from both
+        attributes.update(changes)
+        new.__dict__ = attributes
+        new.select = None
+        new.get_probe = None
+        new.shared = False
         return new
 
     @property
@@ -134,7 +150,9 @@ class QueryState:
     @property
     def aggregated(self) -> bool:
         """Return True when the query groups rows (an aggregate annotation or a HAVING condition)."""
-        return bool(self.having) or any(a.aggregate for a in self.annotations.values())
+        if self.having:
+            return True
+        return bool(self.annotations) and any(a.aggregate for a in self.annotations.values())
 
 
 # ------------------------------------------------------------------------------------------------ ordering
@@ -291,14 +309,15 @@ def select_query(state: QueryState, *, ordered: bool = True, for_first: bool = F
     """Compile the SELECT of a QuerySet (without ORDER BY when not ``ordered``)."""
     info = state.info
     aliases: frozenset[str] = frozenset()
-    plan = related_plan(state)
+    plan = related_plan(state) if state.related else None
     if plan is not None:
         aliases = frozenset(state.annotations)
         q = apply_joins(_base(state.replace(joins=())), plan.joins).select(
             *model_columns(state), **{a.name: a.expr for a in state.annotations.values()}, **plan.exprs
         )
     elif state.mode == "model":
-        aliases = frozenset(state.annotations)
+        if state.annotations:
+            aliases = frozenset(state.annotations)
         if state.annotations or state.loaded is not None:
             q = _base(state).select(*model_columns(state), **{a.name: a.expr for a in state.annotations.values()})
         elif (state.schema is None or state.schema == info.schema) and not state.joins:

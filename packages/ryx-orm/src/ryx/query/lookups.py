@@ -52,6 +52,8 @@ _SCALAR_TYPES = frozenset(
     {int, float, str, bool, bytes, decimal.Decimal, datetime.datetime, datetime.date, datetime.time,
      datetime.timedelta, uuid.UUID}
 )  # fmt: skip
+#: Types of the values `_bound_as_is` may find bound as they are.
+_AS_IS_TYPES = frozenset({int, str, bool, bytes, float})
 #: Entries a per-model cache keeps at most (keys come from code, but JSON paths or user input are unbounded).
 _CACHE_LIMIT = 2048
 
@@ -77,6 +79,33 @@ def _names(items: Iterable[str]) -> str:
 
 
 # --------------------------------------------------------------------------------------- model description
+
+
+class _PlainFilter:
+    """A filter() keyword on a plain column with a lookup taking one value, resolved once per model."""
+
+    __slots__ = ("column", "info", "lookup", "pure", "unchanged")
+
+    def __init__(self, fi: FieldInfo, lookup: str) -> None:
+        """Describe ``<fi>__<lookup>`` (``lookup`` already the engine's name)."""
+        assert fi.column is not None
+        self.info = fi
+        self.column: core.Expr = fi.column
+        self.lookup = lookup
+        fld = fi.field
+        kept = fld.kept_type() if fld.binds_stored() else None
+        if lookup in _PATTERN_LOOKUPS and not fi.stores_json:
+            unchanged: frozenset[type] = frozenset({str})  # a pattern is text: other values go through str()
+            pure = _AS_IS_TYPES
+        else:
+            unchanged = frozenset({kept}) if kept is not None else frozenset()  # to_db returns these as they are
+            pure = unchanged & _AS_IS_TYPES
+        #: Types of the values bound as they are (the field's ``to_db`` is not called for them).
+        self.unchanged = unchanged
+        #: Types of the values whose bound value is a function of the value alone, equal values alike: ints,
+        #: strs, bools, bytes and floats (but not -0.0/0.0, Decimal("1.0")/Decimal("1.00") or datetimes in two
+        #: time zones, equal values bound differently), bound as they are or through str() for a pattern.
+        self.pure = pure
 
 
 class FieldInfo:
@@ -145,12 +174,13 @@ class ModelInfo:
         self._by_column = {f.column: f for f in self.fields}
         self._infos: dict[str, FieldInfo] = {}
         self._plain: dict[str, tuple[FieldInfo, str] | None] = {}
+        self._filters: dict[str, _PlainFilter] = {}
         #: `Scope.reference` results of paths on the model's own columns (no join, no annotation).
         self.refs: dict[str, Ref] = {}
         #: `ryx.query.aggregates` results of plain aggregates over the model's own columns.
         self.aggregates: dict[Any, tuple[core.Expr, str | None]] = {}
-        #: The state of a QuerySet of every row, shared by every new QuerySet (states are never mutated).
-        self.state: Any = None
+        #: The states of a QuerySet of every row per (alias, schema), shared by new QuerySets (never mutated).
+        self.states: dict[tuple[str | None, str | None], Any] = {}
 
     def get_field(self, name: str) -> Any:
         """Return the field called ``name`` (name, attname or ``pk``), or raise `FieldError` listing the choices."""
@@ -204,27 +234,46 @@ class ModelInfo:
         self._plain[key] = found
         return found
 
-    def plain_conditions(self, kwargs: Mapping[str, Any]) -> tuple[core.Cond, ...] | None:
+    def plain_conditions(self, kwargs: Mapping[str, Any]) -> tuple[tuple[core.Cond, ...], bool] | None:
         """Compile filter() keywords that are all plain lookups with scalar values, else return None.
 
         The same conditions as `Scope.conditions` gives for them (values through the field's ``to_db``),
-        without building a Scope: a plain column is never joined, grouped with others or an aggregate.
+        without building a Scope: a plain column is never joined, grouped with others or an aggregate. The
+        flag says whether every value is bound as it is (see `_PlainFilter`), so that the conditions are a
+        function of the keys and values alone, which `QuerySet.filter` may memoize.
         """
         conds: list[core.Cond] = []
-        plain_lookup = self.plain_lookup
+        pure = True
+        filters = self._filters
         for key, value in kwargs.items():
-            if type(value) not in _SCALAR_TYPES:
+            kind = type(value)
+            if kind not in _SCALAR_TYPES:
                 return None
-            found = plain_lookup(key)
-            if found is None:
-                return None
-            fi, lookup = found
-            lookup = LOOKUP_ALIASES.get(lookup, lookup)
-            if lookup in _SPECIAL_VALUE_LOOKUPS:
-                return None
-            assert fi.column is not None
-            conds.append(_lookup_cond(fi.column, lookup, _db_value(self.name, fi, lookup, value, key), value, key))
-        return tuple(conds)
+            plain = filters.get(key)
+            if plain is None:
+                plain = self._plain_filter(key)
+                if plain is None:
+                    return None
+            prepared = value if kind in plain.unchanged else _db_value(self.name, plain.info, plain.lookup, value, key)
+            conds.append(_lookup_cond(plain.column, plain.lookup, prepared, value, key))
+            if pure and (kind not in plain.pure or (kind is float and not (value == value and value != 0.0))):
+                pure = False  # -0.0 equals 0.0 and NaN nothing: neither may stand for another float
+        return tuple(conds), pure
+
+    def _plain_filter(self, key: str) -> _PlainFilter | None:
+        """Return (and keep) the `_PlainFilter` of a filter() keyword, or None when it is not a plain one."""
+        found = self.plain_lookup(key)
+        if found is None:
+            return None
+        fi, lookup = found
+        lookup = LOOKUP_ALIASES.get(lookup, lookup)
+        if lookup in _SPECIAL_VALUE_LOOKUPS:
+            return None
+        plain = _PlainFilter(fi, lookup)
+        if len(self._filters) >= _CACHE_LIMIT:
+            self._filters.clear()
+        self._filters[key] = plain
+        return plain
 
     def remember_ref(self, path: str, ref: Ref) -> None:
         """Keep the resolution of a path on the model's own columns (see `Scope.reference`)."""

@@ -82,6 +82,31 @@ def _require_pgvector(alias: str | None, tx: core.Transaction | None) -> None:
         )
 
 
+#: Memo of chained states: ``(state, method, arguments) -> state``. A state is immutable and each memoized
+#: method a function of the state and its arguments (hashable, and for filter() values bound as they are), so
+#: a QuerySet built the same way again (the same view, per request) reuses the states and the SELECT compiled
+#: for them. Only steps from a shared state are looked up, and a result is kept the second time it is made:
+#: one-off queries (a filter on a new value each time) then cost a hash, not a memo entry each. Bounded.
+_chain: dict[Any, QueryState] = {}
+_seen: set[int] = set()
+_CHAIN_LIMIT = 2048
+_SEEN_LIMIT = 8192
+
+
+def _remember(key: Any, state: QueryState) -> None:
+    """Keep ``state`` as the result of ``key`` if ``key`` was seen before, else note it."""
+    sighting = hash(key)
+    if sighting in _seen:
+        if len(_chain) >= _CHAIN_LIMIT:
+            _chain.clear()
+        state.shared = True
+        _chain[key] = state
+        return
+    if len(_seen) >= _SEEN_LIMIT:
+        _seen.clear()
+    _seen.add(sighting)
+
+
 def _plain_aggregates(info: ModelInfo, named: Mapping[str, Any]) -> tuple[list[core.Expr], list[Any]] | None:
     """Return the expressions and hints of aggregates that are all built-in ones over the model's columns, or None."""
     exprs: list[core.Expr] = []
@@ -155,6 +180,10 @@ class QuerySet(Generic[_T]):
 
     def _clone(self, **changes: Any) -> Self:
         """Return a copy with the state changed."""
+        return self._with(self._state.replace(**changes) if changes else self._state)
+
+    def _with(self, state: QueryState) -> Self:
+        """Return a copy with ``state``."""
         cls = type(self)
         qs = object.__new__(cls)
         if cls is not QuerySet:  # a subclass may have a __dict__ (QuerySet's slots have none)
@@ -162,9 +191,21 @@ class QuerySet(Generic[_T]):
             if own:
                 qs.__dict__.update(own)
         qs.model = self.model
-        qs._state = self._state.replace(**changes) if changes else self._state
+        qs._state = state
         qs._query = None
         return qs
+
+    def _clone_simple(self, **changes: Any) -> Self:
+        """`_clone` for changes to ints, strs, bools or None, through the memo of chained states."""
+        st = self._state
+        if not st.shared:
+            return self._with(st.replace(**changes))
+        key = (st, *changes.items())
+        state = _chain.get(key)
+        if state is None:
+            state = st.replace(**changes)
+            _remember(key, state)
+        return self._with(state)
 
     def _as(self, **changes: Any) -> QuerySet[Any]:
         """Return a copy whose row type changes (values(), values_list())."""
@@ -176,10 +217,15 @@ class QuerySet(Generic[_T]):
         return self._state.info
 
     def _compiled(self) -> core.Query:
-        """Return the compiled SELECT (built once per QuerySet)."""
-        if self._query is None:
-            self._query = select_query(self._state)
-        return self._query
+        """Return the compiled SELECT (built once per state, which QuerySets built the same way share)."""
+        query = self._query
+        if query is None:
+            st = self._state
+            query = st.select
+            if query is None:
+                query = st.select = select_query(st)
+            self._query = query
+        return query
 
     def _read(self, state: QueryState | None = None) -> tuple[str | None, core.Transaction | None]:
         """Return the alias to read from and the task's transaction on it."""
@@ -271,12 +317,13 @@ class QuerySet(Generic[_T]):
         if state.empty:
             return []
         whole = state.mode == "model" and state.cache is None and state.loaded is None and not state.annotations
-        if whole and related_plan(state) is None:
+        if whole and not state.related:
             # Whole instances of the model, one per row: the engine builds them (no per-row Python).
             alias, tx = self._read(state)
             db = alias if alias is not None else core.default_alias()
-            into = (self.model, state.info.attnames, {"_state_db": db})
-            items = await execution.fetch_instances(query, alias=alias, tx=tx, hints=output_hints(state), into=into)
+            info = state.info
+            into = (self.model, info.attnames, {"_state_db": db})
+            items = await execution.fetch_instances(query, alias=alias, tx=tx, hints=info.hints, into=into)
             if state.prefetch and items:
                 await prefetch_related_objects(items, *state.prefetch)
             return items
@@ -317,7 +364,7 @@ class QuerySet(Generic[_T]):
                 raise TypeError("negative slicing is not supported: order the other way (reverse()) instead")
         start = key.start or 0
         offset, limit = self._window(start, key.stop)
-        return self._clone(offset=offset, limit=limit)
+        return self._clone_simple(offset=offset, limit=limit)
 
     def _window(self, start: int, stop: int | None) -> tuple[int | None, int | None]:
         """Return the OFFSET and LIMIT of ``[start:stop]`` applied to the current window."""
@@ -384,9 +431,22 @@ class QuerySet(Generic[_T]):
             return self._clone()
         st = self._state
         if not args and not st.annotations:
+            key: Any = None
+            if st.shared:
+                key = ("filter", st, tuple(kwargs.items()), tuple(map(type, kwargs.values())))
+                try:
+                    state = _chain.get(key)
+                except TypeError:  # an unhashable value (a list for __in...)
+                    key = state = None
+                if state is not None:
+                    return self._with(state)
             plain = st.info.plain_conditions(kwargs)
             if plain is not None:  # columns of the model itself: no join, no HAVING, no scope needed
-                return self._clone(where=st.where + plain)
+                conds, pure = plain
+                state = st.replace(where=st.where + conds)
+                if pure and key is not None:
+                    _remember(key, state)
+                return self._with(state)
         scope = st.scope
         where, having = scope.conditions(args, kwargs, negated=False)
         return self._clone(where=st.where + tuple(where), having=st.having + tuple(having), **st.scope_changes(scope))
@@ -422,12 +482,20 @@ class QuerySet(Generic[_T]):
         if not fields:
             return self._clone()
         st = self._state
-        terms = None if st.annotations else plain_order_terms(st.info, fields)
-        if terms is not None:  # the model's own columns, resolved before: no scope, no join
-            return self._clone(order=(st.order or ()) + terms)
-        scope = st.scope
-        terms = tuple(order_term(scope, f) for f in fields)
-        return self._clone(order=(st.order or ()) + terms, **st.scope_changes(scope))
+        names = st.shared and all(type(f) is str for f in fields)  # names resolve the same way for a state
+        key = ("order_by", st, fields)
+        state = _chain.get(key) if names else None
+        if state is None:
+            terms = None if st.annotations else plain_order_terms(st.info, fields)
+            if terms is not None:  # the model's own columns, resolved before: no scope, no join
+                state = st.replace(order=(st.order or ()) + terms)
+            else:
+                scope = st.scope
+                terms = tuple(order_term(scope, f) for f in fields)
+                state = st.replace(order=(st.order or ()) + terms, **st.scope_changes(scope))
+            if names:
+                _remember(key, state)
+        return self._with(state)
 
     def order_by_distance(self, field: str, vector: Sequence[float], operator: str = "<->") -> Self:
         """Append ORDER BY the pgvector distance between a `ryx.VectorField` and ``vector`` (PostgreSQL).
@@ -470,11 +538,11 @@ class QuerySet(Generic[_T]):
 
     def limit(self, n: int | None) -> Self:
         """Set LIMIT (None removes it)."""
-        return self._clone(limit=_check_count("limit", n))
+        return self._clone_simple(limit=_check_count("limit", n))
 
     def offset(self, n: int | None) -> Self:
         """Set OFFSET (None removes it); works without a limit on every backend."""
-        return self._clone(offset=_check_count("offset", n))
+        return self._clone_simple(offset=_check_count("offset", n))
 
     def distinct(self, *fields: str) -> Self:
         """Return distinct rows (``SELECT DISTINCT``); DISTINCT ON fields is not supported."""
@@ -486,7 +554,7 @@ class QuerySet(Generic[_T]):
         """Run on the database alias ``alias`` (reads and writes), bypassing the router."""
         if alias is not None and (not isinstance(alias, str) or not alias):
             raise TypeError(f"using() takes an alias (a non-empty str) or None, not {alias!r}")
-        return self._clone(using=alias)
+        return self._clone_simple(using=alias)
 
     def schema(self, name: str | None) -> Self:
         """Query the table in the PostgreSQL schema ``name`` (None: the model's ``Meta.schema``)."""
@@ -686,18 +754,21 @@ class QuerySet(Generic[_T]):
         """
         qs = self.filter(*args, **kwargs) if args or kwargs else self
         st = qs._state
-        name = self._info.name
+        if not st.empty:
+            probe = st.get_probe
+            if probe is None:
+                state = st.replace(limit=2 if st.limit is None else min(st.limit, 2))
+                probe = st.get_probe = (state, select_query(state, ordered=st.sliced))
+            items = await qs._run(*probe)
+            if len(items) == 1:
+                return items[0]  # type: ignore[no-any-return]
+            if items:
+                multiple = getattr(self.model, "MultipleObjectsReturned", MultipleObjectsReturned)
+                raise multiple(
+                    f"get() returned more than one {self._info.name}: narrow the filter so it matches one row."
+                )
         does_not_exist = getattr(self.model, "DoesNotExist", DoesNotExist)
-        multiple = getattr(self.model, "MultipleObjectsReturned", MultipleObjectsReturned)
-        if st.empty:
-            raise does_not_exist(f"{name} matching query does not exist.")
-        probe = st.replace(limit=2 if st.limit is None else min(st.limit, 2))
-        items = await qs._run(probe, select_query(probe, ordered=st.sliced))
-        if not items:
-            raise does_not_exist(f"{name} matching query does not exist.")
-        if len(items) > 1:
-            raise multiple(f"get() returned more than one {name}: narrow the filter so it matches one row.")
-        return items[0]  # type: ignore[no-any-return]
+        raise does_not_exist(f"{self._info.name} matching query does not exist.")
 
     async def first(self) -> _T | None:
         """Return the first object in order (by pk when the query has no ordering), or None."""

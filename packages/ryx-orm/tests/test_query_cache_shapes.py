@@ -283,6 +283,10 @@ async def test_aliases_via_using(two_aliases: None) -> None:
         assert (await Item.objects.using("other").aggregate(n=Count("qty")))["n"] == 1
         assert (await Item.objects.aggregate(n=Count("qty")))["n"] == 4
         assert (await Item.objects.using("other").get(qty=3)).name == "z"
+        here, there = await Item.objects.filter(qty__lt=4), await Item.objects.using("other").all()
+        assert {o._state_db for o in here} == {"default"} and {o._state_db for o in there} == {"other"}
+        here[0]._state_db = "moved"  # each instance has its own state, whatever the engine was given
+        assert [o._state_db for o in await Item.objects.filter(qty__lt=4)] == ["default", "default"]
 
 
 class OtherReads(BaseRouter):

@@ -68,7 +68,8 @@ async def fetch_instances(
     into: tuple[type[Any], Sequence[str], dict[str, Any] | None],
 ) -> list[Any]:
     """Run a SELECT of a model's columns and return instances built by the engine (``into=``)."""
-    _note("select", alias, tx, query.sql)
+    if querycount.recording():
+        _note("select", alias, tx, query.sql)
     return await query.fetch_all(alias=alias, tx=tx, hints=hints, into=into)
 
 

@@ -179,6 +179,8 @@ class ModelInfo:
         self.refs: dict[str, Ref] = {}
         #: `ryx.query.aggregates` results of plain aggregates over the model's own columns.
         self.aggregates: dict[Any, tuple[core.Expr, str | None]] = {}
+        #: The ``into=`` argument of the engine's fetch of whole instances, per alias name.
+        self.into: dict[str | None, tuple[type[Any], tuple[str, ...], dict[str, Any]]] = {}
         #: The states of a QuerySet of every row per (alias, schema), shared by new QuerySets (never mutated).
         self.states: dict[tuple[str | None, str | None], Any] = {}
 

@@ -320,9 +320,13 @@ class QuerySet(Generic[_T]):
         if whole and not state.related:
             # Whole instances of the model, one per row: the engine builds them (no per-row Python).
             alias, tx = self._read(state)
-            db = alias if alias is not None else core.default_alias()
             info = state.info
-            into = (self.model, info.attnames, {"_state_db": db})
+            db = alias if alias is not None else core.default_alias()
+            into = info.into.get(db)  # one per alias: the engine copies the extra dict into each instance's own
+            if into is None:
+                into = (self.model, info.attnames, {"_state_db": db})
+                if len(info.into) < 64:
+                    info.into[db] = into
             items = await execution.fetch_instances(query, alias=alias, tx=tx, hints=info.hints, into=into)
             if state.prefetch and items:
                 await prefetch_related_objects(items, *state.prefetch)
@@ -482,7 +486,8 @@ class QuerySet(Generic[_T]):
         if not fields:
             return self._clone()
         st = self._state
-        names = st.shared and all(type(f) is str for f in fields)  # names resolve the same way for a state
+        # names resolve the same way for a state: memoized
+        names = st.shared and (type(fields[0]) is str if len(fields) == 1 else all(type(f) is str for f in fields))
         key = ("order_by", st, fields)
         state = _chain.get(key) if names else None
         if state is None:

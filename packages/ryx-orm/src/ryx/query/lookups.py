@@ -100,11 +100,16 @@ class _PlainFilter:
         else:
             unchanged = frozenset({kept}) if kept is not None else frozenset()  # to_db returns these as they are
             pure = unchanged & _AS_IS_TYPES
+        if lookup == "exact" and (getattr(fld, "primary_key", False) or getattr(fld, "unique", False)):
+            # One row per value (get(pk=...)): values rarely come back soon enough for a memo entry to pay
+            # for the memory it holds (measured: a memo over 1,000 keys is slower than compiling again).
+            pure = frozenset()
         #: Types of the values bound as they are (the field's ``to_db`` is not called for them).
         self.unchanged = unchanged
         #: Types of the values whose bound value is a function of the value alone, equal values alike: ints,
         #: strs, bools, bytes and floats (but not -0.0/0.0, Decimal("1.0")/Decimal("1.00") or datetimes in two
-        #: time zones, equal values bound differently), bound as they are or through str() for a pattern.
+        #: time zones, equal values bound differently), bound as they are or through str() for a pattern;
+        #: none for the exact value of a unique column. `QuerySet.filter` memoizes only such filters.
         self.pure = pure
 
 

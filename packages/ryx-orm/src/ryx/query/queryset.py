@@ -278,6 +278,11 @@ class QuerySet(Generic[_T]):
                 from_rows = self.model._from_db_rows
                 return lambda rows: from_rows(rows, db)
             attnames = state.info.attnames if state.loaded is None else state.loaded
+            if plan is not None:
+                joined: Callable[[list[_Row]], list[Any]] = plan.hydrator(
+                    self.model, attnames, tuple(state.annotations), db
+                )
+                return joined
             width = len(attnames)
             names = tuple(state.annotations)
             end = width + len(names)
@@ -296,8 +301,6 @@ class QuerySet(Generic[_T]):
                         d.update(zip(names, row[width:end], strict=False))
                     d["_state_db"] = db
                     append(obj)
-                if plan is not None:
-                    plan.split(out, rows, end, db)
                 return out
 
             return hydrate

@@ -15,6 +15,7 @@
 //! This is the only module with `unsafe`: thin calls into the SQLite C API, each with its reason.
 #![allow(unsafe_code)]
 
+use std::borrow::Cow;
 use std::ffi::{c_int, c_void, CStr};
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
@@ -160,16 +161,16 @@ pub(crate) fn execute(
 }
 
 /// The columns of a result with their decoding hints and declared types.
-struct Shape {
+struct Shape<'h> {
     columns: Arc<[String]>,
-    hints: Vec<DecodeHint>,
+    hints: Cow<'h, [DecodeHint]>,
     declared: Vec<Declared>,
 }
 
-impl Shape {
-    fn of(stmt: &Statement, hints: &Hints) -> Self {
+impl<'h> Shape<'h> {
+    fn of(stmt: &Statement, hints: &'h Hints) -> Self {
         let columns = stmt.column_names();
-        let hints = hints.resolve(columns.iter()).into_owned();
+        let hints = hints.resolve(columns.iter());
         let declared = (0..columns.len()).map(|i| stmt.declared(i)).collect();
         Self {
             columns,

@@ -47,6 +47,7 @@ from ormbench.common import (
     Result,
     Timer,
     call,
+    conclude,
     expected_top_ids,
     make_rows,
 )
@@ -333,14 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         "argv": sys.argv[1:] if argv is None else argv,
         "when": datetime.now().isoformat(timespec="seconds"),
     }
-    print(render(results, meta))
-    if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=2, default=str) + "\n")
-        print(f"\nwrote {args.json}")
-    if failed:
-        print(f"\nFAILED: {', '.join(failed)} (see the errors above)", file=sys.stderr)
-        return 2
-    return 1 if args.fail_on_miss and any(r["holds"] is False for r in results) else 0
+    return conclude(results, meta, render, args.json, failed, args.fail_on_miss)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ryx
 from core_bench import DEFAULT_URLS, machine
 from orm_bench import available, versions
-from ormbench.common import Contender, Result, Timer, call
+from ormbench.common import Contender, Result, Timer, call, conclude
 from ormbench.relations_common import A_TABLE, AUTHORS, BASELINE, OPS, P_TABLE, POSTS_PER_AUTHOR, TARGET, render
 from ryx import CharField, ForeignKey, IntField, Model
 
@@ -370,14 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         "argv": sys.argv[1:] if argv is None else argv,
         "when": datetime.now().isoformat(timespec="seconds"),
     }
-    print(render(results, meta))
-    if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=2, default=str) + "\n")
-        print(f"\nwrote {args.json}")
-    if failed:
-        print(f"\nFAILED: {', '.join(failed)} (see the errors above)", file=sys.stderr)
-        return 2
-    return 1 if args.fail_on_miss and any(r["holds"] is False for r in results) else 0
+    return conclude(results, meta, render, args.json, failed, args.fail_on_miss)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 N_ROWS = 1000
@@ -162,3 +165,23 @@ class Timer:
                 if run >= self.warmup:
                     samples[c.name].append(elapsed / inner / 1000)
         return {name: (statistics.median(s), min(s), max(s)) for name, s in samples.items()}
+
+
+def conclude(
+    results: list[dict[str, Any]],
+    meta: dict[str, Any],
+    render: Callable[[list[dict[str, Any]], dict[str, Any]], str],
+    json_path: Path | None,
+    failed: list[str],
+    fail_on_miss: bool,
+) -> int:
+    """Print the report, write the JSON, and return the exit code: 2 when a contender failed, 1 for a missed
+    target under ``--fail-on-miss``, else 0."""
+    print(render(results, meta))
+    if json_path:
+        json_path.write_text(json.dumps({"meta": meta, "results": results}, indent=2, default=str) + "\n")
+        print(f"\nwrote {json_path}")
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)} (see the errors above)", file=sys.stderr)
+        return 2
+    return 1 if fail_on_miss and any(r["holds"] is False for r in results) else 0

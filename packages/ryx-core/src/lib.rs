@@ -3,6 +3,7 @@
 mod convert;
 mod errors;
 mod exceptions;
+mod instances;
 mod out;
 mod py_ddl;
 mod py_expr;

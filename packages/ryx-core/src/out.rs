@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple, PyType};
+use pyo3::types::{PyList, PyMapping, PyString};
 use ryx_engine::{DecodeHint, Hints, Rows};
 use ryx_query::Value;
 
 use crate::convert::to_py::{column_names, row_dict, row_tuple, rows_to_py, value_to_py};
 use crate::exceptions::{new_err, Kind};
+use crate::instances::Instances;
 
 /// Every row of a result.
 pub struct RowsOut {
@@ -27,82 +28,6 @@ impl<'py> IntoPyObject<'py> for RowsOut {
             Some(into) => into.build(py, &self.rows.rows),
             None => rows_to_py(py, &self.rows.columns, &self.rows.rows, self.as_tuples),
         }
-    }
-}
-
-/// `into=(cls, names, extra)`: each row becomes an instance of `cls` made without `__init__`, whose
-/// `__dict__` is `{names[i]: value i}` plus `extra` (how an ORM builds trusted rows at C speed).
-pub struct Instances {
-    cls: Py<PyType>,
-    names: Vec<Py<PyString>>,
-    extra: Option<Py<PyDict>>,
-}
-
-impl Instances {
-    /// Parse the `into` argument.
-    pub fn parse(into: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Self>> {
-        let Some(into) = into.filter(|i| !i.is_none()) else {
-            return Ok(None);
-        };
-        let usage = || {
-            new_err(
-                Kind::QueryError,
-                "into= takes a tuple (cls, attribute names, extra attributes or None)",
-            )
-        };
-        let parts = into.cast::<PyTuple>().map_err(|_| usage())?;
-        if parts.len() != 3 {
-            return Err(usage());
-        }
-        let cls = parts
-            .get_item(0)?
-            .cast_into::<PyType>()
-            .map_err(|_| usage())?;
-        let names = parts
-            .get_item(1)?
-            .try_iter()?
-            .map(|n| Ok(n?.cast_into::<PyString>().map_err(|_| usage())?.unbind()))
-            .collect::<PyResult<Vec<_>>>()?;
-        let extra = parts.get_item(2)?;
-        let extra = if extra.is_none() {
-            None
-        } else {
-            Some(extra.cast_into::<PyDict>().map_err(|_| usage())?.unbind())
-        };
-        Ok(Some(Self {
-            cls: cls.unbind(),
-            names,
-            extra,
-        }))
-    }
-
-    fn build<'py>(&self, py: Python<'py>, rows: &[Vec<Value>]) -> PyResult<Bound<'py, PyList>> {
-        let cls = self.cls.bind(py);
-        let new = py.get_type::<pyo3::types::PyAny>().getattr("__new__")?;
-        let list = PyList::empty(py);
-        for row in rows {
-            if row.len() != self.names.len() {
-                return Err(new_err(
-                    Kind::QueryError,
-                    format!(
-                        "into= names {} attributes but the rows have {} columns",
-                        self.names.len(),
-                        row.len()
-                    ),
-                ));
-            }
-            let dict = PyDict::new(py);
-            for (name, value) in self.names.iter().zip(row) {
-                dict.set_item(name.bind(py), value_to_py(py, value)?)?;
-            }
-            if let Some(extra) = &self.extra {
-                dict.update(extra.bind(py).as_mapping())?;
-            }
-            let obj = new.call1((cls,))?;
-            obj.setattr(pyo3::intern!(py, "__dict__"), dict)?;
-            list.append(obj)?;
-        }
-        Ok(list)
     }
 }
 

@@ -53,3 +53,50 @@ async def test_names_must_match_the_columns(db: Backend, tables: Tables) -> None
     await ryx_core.bulk_insert(t, ["x"], [[1]])
     with pytest.raises(ryx_core.QueryError, match="names 1 attributes but the rows have 2 columns"):
         await Query(t).select("id", "x").fetch_all(into=(Point, ["id"], None))
+
+
+class Slotted:
+    __slots__ = ("id",)
+
+
+class OwnNew:
+    def __new__(cls, *args: Any) -> OwnNew:
+        raise AssertionError("into= allocates as object.__new__ does; the class's __new__ must not run")
+
+
+async def test_every_instance_has_its_own_dict_and_extra_wins_over_a_column(db: Backend, tables: Tables) -> None:
+    t = await tables.create([ddl.Col("x", "int", null=False)])
+    await ryx_core.bulk_insert(t, ["x"], [[1], [2]])
+    q = Query(t).select("id", "x").order_by("x")
+    first, second = await q.fetch_all(into=(Point, ["id", "x"], {"x": "extra", "tag": 0}))
+    assert (first.x, second.x) == ("extra", "extra")
+    first.tag = 1
+    first.__dict__["new"] = True
+    assert second.tag == 0 and "new" not in second.__dict__
+    again = await q.fetch_all(into=(Point, ["id", "x"], {"tag": 0}))
+    assert [(p.x, p.tag) for p in again] == [(1, 0), (2, 0)]
+
+
+async def test_classes_that_object_new_cannot_fill_fail_as_they_would_in_python(db: Backend, tables: Tables) -> None:
+    t = await tables.create([ddl.Col("x", "int", null=False)])
+    await ryx_core.bulk_insert(t, ["x"], [[1]])
+    q = Query(t).select("id")
+    with pytest.raises(AttributeError):
+        await q.fetch_all(into=(Slotted, ["id"], None))
+    got = await q.fetch_all(into=(OwnNew, ["id"], None))
+    assert type(got[0]) is OwnNew and isinstance(got[0].id, int)
+
+    import abc
+
+    class Abstract(abc.ABC):
+        @abc.abstractmethod
+        def f(self) -> None: ...
+
+    with pytest.raises(TypeError, match="abstract"):
+        await q.fetch_all(into=(Abstract, ["id"], None))
+
+    class Number(int):
+        pass
+
+    with pytest.raises(TypeError):
+        await q.fetch_all(into=(Number, ["id"], None))

@@ -8,6 +8,8 @@
 //! Python-level calls. This is the binding's only `unsafe`; each call states its reason.
 #![allow(unsafe_code)]
 
+use std::sync::Arc;
+
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
@@ -31,37 +33,76 @@ pub struct Instances {
     direct: bool,
 }
 
+/// `ryx_core.Into(model, names, extra=None)`: an `into=` argument checked and prepared once, for a caller
+/// that builds the same instances on every query (the tuple form is prepared again on each call).
+#[pyclass(frozen, name = "Into", module = "ryx_core")]
+pub struct PyInto {
+    prepared: Arc<Instances>,
+}
+
+#[pymethods]
+impl PyInto {
+    #[new]
+    #[pyo3(signature = (model, names, extra=None))]
+    fn new(
+        model: &Bound<'_, PyAny>,
+        names: &Bound<'_, PyAny>,
+        extra: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let none = model.py().None().into_bound(model.py());
+        Ok(Self {
+            prepared: Arc::new(Instances::prepare(model, names, extra.unwrap_or(&none))?),
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Into({})", self.prepared.cls.bind(py).repr()?))
+    }
+}
+
+fn usage() -> PyErr {
+    new_err(
+        Kind::QueryError,
+        "into= takes ryx_core.Into(model, names, extra) or a tuple (class, attribute names, extra attributes or None)",
+    )
+}
+
 impl Instances {
-    /// Parse the `into` argument.
-    pub fn parse(into: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Self>> {
+    /// Parse the `into` argument: a prepared [`PyInto`] or a `(cls, names, extra)` tuple.
+    pub fn parse(into: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<Self>>> {
         let Some(into) = into.filter(|i| !i.is_none()) else {
             return Ok(None);
         };
-        let usage = || {
-            new_err(
-                Kind::QueryError,
-                "into= takes a tuple (cls, attribute names, extra attributes or None)",
-            )
-        };
-        let py = into.py();
+        if let Ok(prepared) = into.cast::<PyInto>() {
+            return Ok(Some(prepared.get().prepared.clone()));
+        }
         let parts = into.cast::<PyTuple>().map_err(|_| usage())?;
         if parts.len() != 3 {
             return Err(usage());
         }
-        let cls = parts
-            .get_item(0)?
-            .cast_into::<PyType>()
-            .map_err(|_| usage())?;
-        let names = parts
-            .get_item(1)?
-            .try_iter()?
+        let (cls, names, extra) = (parts.get_item(0)?, parts.get_item(1)?, parts.get_item(2)?);
+        Ok(Some(Arc::new(Self::prepare(&cls, &names, &extra)?)))
+    }
+
+    fn prepare(
+        cls: &Bound<'_, PyAny>,
+        names: &Bound<'_, PyAny>,
+        extra: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let py = cls.py();
+        let cls = cls.cast::<PyType>().map_err(|_| usage())?.clone();
+        if names.is_instance_of::<PyString>() {
+            return Err(usage());
+        }
+        let names = names
+            .try_iter()
+            .map_err(|_| usage())?
             .map(|n| n?.cast_into::<PyString>().map_err(|_| usage()))
             .collect::<PyResult<Vec<_>>>()?;
-        let extra = parts.get_item(2)?;
         let extra = if extra.is_none() {
             None
         } else {
-            Some(extra.cast_into::<PyDict>().map_err(|_| usage())?)
+            Some(extra.cast::<PyDict>().map_err(|_| usage())?.clone())
         };
         let template = PyDict::new(py);
         for name in &names {
@@ -79,12 +120,12 @@ impl Instances {
             template.update(extra.as_mapping())?;
         }
         let direct = allocates_plainly(&cls)?;
-        Ok(Some(Self {
+        Ok(Self {
             cls: cls.unbind(),
             names: fills,
             template: template.unbind(),
             direct,
-        }))
+        })
     }
 
     /// One instance per row, in order.

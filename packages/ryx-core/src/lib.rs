@@ -45,6 +45,7 @@ fn _ryx_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<py_expr::PyExpr>()?;
     m.add_class::<py_expr::PyCond>()?;
     m.add_class::<py_query::PyQuery>()?;
+    m.add_class::<instances::PyInto>()?;
     m.add_class::<py_query::RowStream>()?;
 
     m.add_function(wrap_pyfunction!(py_write::insert, m)?)?;

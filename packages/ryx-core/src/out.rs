@@ -15,7 +15,7 @@ use crate::instances::Instances;
 pub struct RowsOut {
     pub rows: Rows,
     pub as_tuples: bool,
-    pub into: Option<Instances>,
+    pub into: Option<Arc<Instances>>,
 }
 
 impl<'py> IntoPyObject<'py> for RowsOut {

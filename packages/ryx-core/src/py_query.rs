@@ -1,7 +1,7 @@
 //! `Query`: the immutable SELECT builder, its compilation per dialect, and its execution.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
@@ -30,19 +30,40 @@ type Tx<'a, 'py> = Option<&'a Bound<'py, PyTransaction>>;
 #[derive(Clone)]
 pub struct PyQuery {
     pub query: Arc<Query>,
+    /// The SELECT as `fetch_all` first compiled it, with its dialect's name: a Query is immutable, and
+    /// an ORM runs the same one again (a QuerySet built the same way shares it).
+    select: OnceLock<(&'static str, Arc<Compiled>)>,
 }
 
 impl PyQuery {
-    fn with(&self, f: impl FnOnce(Query) -> Query) -> Self {
+    fn of(query: Query) -> Self {
         PyQuery {
-            query: Arc::new(f((*self.query).clone())),
+            query: Arc::new(query),
+            select: OnceLock::new(),
         }
     }
 
+    fn with(&self, f: impl FnOnce(Query) -> Query) -> Self {
+        Self::of(f((*self.query).clone()))
+    }
+
     fn try_with(&self, f: impl FnOnce(Query) -> PyResult<Query>) -> PyResult<Self> {
-        Ok(PyQuery {
-            query: Arc::new(f((*self.query).clone())?),
-        })
+        Ok(Self::of(f((*self.query).clone())?))
+    }
+
+    /// The compiled SELECT for `dialect`, compiled once (for the first dialect it is asked for).
+    fn compiled_select(
+        &self,
+        dialect: &dyn Dialect,
+    ) -> Result<Arc<Compiled>, ryx_query::QueryError> {
+        if let Some((name, compiled)) = self.select.get() {
+            if *name == dialect.name() {
+                return Ok(compiled.clone());
+            }
+        }
+        let compiled = Arc::new(ryx_query::compile_select(&self.query, dialect)?);
+        let _ = self.select.set((dialect.name(), compiled.clone()));
+        Ok(compiled)
     }
 }
 
@@ -147,12 +168,14 @@ impl PyQuery {
         hints: Option<&Bound<'_, PyAny>>,
         into: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<impl Future<Output = Result<RowsOut, RyxErr>> + Send + 'static> {
-        let p = self.plan(alias, tx, ryx_query::compile_select)?;
+        let r = resolve(alias, tx)?;
+        let compiled = self.compiled_select(r.dialect).map_err(RyxErr::from)?;
         let hints = parse_hints(hints)?;
         let into = Instances::parse(into)?;
         Ok(async move {
-            let rows = executor::fetch_all(&p.r.target, &p.compiled.sql, p.compiled.params, &hints)
-                .await?;
+            let rows =
+                executor::fetch_all(&r.target, &compiled.sql, compiled.params.clone(), &hints)
+                    .await?;
             Ok(RowsOut {
                 rows,
                 as_tuples,
@@ -303,9 +326,7 @@ impl PyQuery {
         if let Some(a) = alias {
             t = t.alias(a);
         }
-        PyQuery {
-            query: Arc::new(Query::new(t)),
-        }
+        PyQuery::of(Query::new(t))
     }
 
     #[getter]

@@ -11,6 +11,7 @@ use ryx_query::prepare_raw;
 
 use crate::convert::to_value::to_values;
 use crate::errors::RyxErr;
+use crate::instances::Instances;
 use crate::out::{parse_hint, parse_hints, RowOut, RowsOut, ValueOut};
 use crate::py_tx::PyTransaction;
 use crate::runtime::{awaitable, awaitable_now, blocking, blocking_now};
@@ -25,17 +26,19 @@ fn fetch_all_fut(
     tx: Tx<'_, '_>,
     as_tuples: bool,
     hints: Option<&Bound<'_, PyAny>>,
+    into: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<impl Future<Output = Result<RowsOut, RyxErr>> + Send + 'static> {
     let r = resolve(alias, tx)?;
     let sql = prepare_raw(sql, r.dialect).map_err(RyxErr::from)?;
     let params = to_values(params)?;
     let hints = parse_hints(hints)?;
+    let into = Instances::parse(into)?;
     Ok(async move {
         let rows = executor::fetch_all(&r.target, &sql, params, &hints).await?;
         Ok(RowsOut {
             rows,
             as_tuples,
-            into: None,
+            into,
         })
     })
 }
@@ -100,7 +103,8 @@ fn execute_fut(
 
 /// Every row of a query.
 #[pyfunction]
-#[pyo3(signature = (sql, params=None, *, alias=None, tx=None, as_tuples=false, hints=None))]
+#[pyo3(signature = (sql, params=None, *, alias=None, tx=None, as_tuples=false, hints=None, into=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn fetch_all<'py>(
     py: Python<'py>,
     sql: &str,
@@ -109,16 +113,26 @@ pub fn fetch_all<'py>(
     tx: Tx<'_, 'py>,
     as_tuples: bool,
     hints: Option<&Bound<'py, PyAny>>,
+    into: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let none = py.None().into_bound(py);
     awaitable_now(py, sqlite_target(alias, tx), || {
-        fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)
+        fetch_all_fut(
+            sql,
+            params.unwrap_or(&none),
+            alias,
+            tx,
+            as_tuples,
+            hints,
+            into,
+        )
     })
 }
 
 /// Blocking `fetch_all`.
 #[pyfunction]
-#[pyo3(signature = (sql, params=None, *, alias=None, tx=None, as_tuples=false, hints=None))]
+#[pyo3(signature = (sql, params=None, *, alias=None, tx=None, as_tuples=false, hints=None, into=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn fetch_all_sync<'py>(
     py: Python<'py>,
     sql: &str,
@@ -127,10 +141,19 @@ pub fn fetch_all_sync<'py>(
     tx: Tx<'_, 'py>,
     as_tuples: bool,
     hints: Option<&Bound<'py, PyAny>>,
+    into: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<RowsOut> {
     let none = py.None().into_bound(py);
     blocking_now(py, sqlite_target(alias, tx), || {
-        fetch_all_fut(sql, params.unwrap_or(&none), alias, tx, as_tuples, hints)
+        fetch_all_fut(
+            sql,
+            params.unwrap_or(&none),
+            alias,
+            tx,
+            as_tuples,
+            hints,
+            into,
+        )
     })
 }
 

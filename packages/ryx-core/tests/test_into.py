@@ -44,7 +44,7 @@ async def test_rows_become_instances_with_extra_attributes(db: Backend, tables: 
 )
 async def test_a_bad_into_is_a_query_error_before_anything_runs(db: Backend, tables: Tables, into: Any) -> None:
     t = await tables.create([ddl.Col("x", "int", null=False)])
-    with pytest.raises(ryx_core.QueryError, match="into= takes a tuple"):
+    with pytest.raises(ryx_core.QueryError, match="into= takes"):
         await Query(t).select("id").fetch_all(into=into)
 
 
@@ -100,3 +100,41 @@ async def test_classes_that_object_new_cannot_fill_fail_as_they_would_in_python(
 
     with pytest.raises(TypeError):
         await q.fetch_all(into=(Number, ["id"], None))
+
+
+async def test_a_prepared_into_serves_query_and_raw_sql_alike(db: Backend, tables: Tables) -> None:
+    t = await tables.create([ddl.Col("x", "int", null=False)])
+    await ryx_core.bulk_insert(t, ["x"], [[1], [2]])
+    into = ryx_core.Into(Point, ["id", "x"], {"tag": "t"})
+    assert repr(into).startswith("Into(") and "Point" in repr(into)
+    q = Query(t).select("id", "x").order_by("x")
+    from_query = await q.fetch_all(into=into)
+    sql, params = q.sql(db.dialect)
+    from_raw = await ryx_core.fetch_all(sql, params, into=into)
+    from_raw_sync = ryx_core.fetch_all_sync(sql, params, into=into)
+    for got in (from_query, from_raw, from_raw_sync, q.fetch_all_sync(into=into)):
+        assert [(type(p), p.x, p.tag) for p in got] == [(Point, 1, "t"), (Point, 2, "t")]
+    assert from_query[0] is not from_raw[0] and from_query[0].__dict__ is not from_raw[0].__dict__
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("Point", ["id"]), (Point, "id"), (Point, [1]), (Point, ["id"], ["not", "a", "dict"])],
+)
+def test_a_bad_prepared_into_is_a_query_error(args: Any) -> None:
+    with pytest.raises(ryx_core.QueryError, match="into= takes"):
+        ryx_core.Into(*args)
+
+
+async def test_one_query_object_runs_on_aliases_of_other_backends(db: Backend, tables: Tables) -> None:
+    # A Query keeps the SELECT it compiled for the first dialect; another alias's dialect compiles its own.
+    t = await tables.create([ddl.Col("x", "int", null=False)])
+    await ryx_core.bulk_insert(t, ["x"], [[1], [2], [3]])
+    await ryx_core.setup({"default": db.url, "memory": "sqlite::memory:"})
+    await ryx_core.execute(f'CREATE TABLE "{t}" ("id" INTEGER PRIMARY KEY, "x" INTEGER NOT NULL)', alias="memory")
+    await ryx_core.execute(f'INSERT INTO "{t}" ("x") VALUES (?), (?)', [10, 20], alias="memory")
+    q = Query(t).select("x").filter(x__gte=2).order_by("x")
+    for _ in range(2):
+        assert await q.fetch_all(as_tuples=True) == [(2,), (3,)]
+        assert await q.fetch_all(as_tuples=True, alias="memory") == [(10,), (20,)]
+        assert q.fetch_all_sync(as_tuples=True, alias="memory") == [(10,), (20,)]

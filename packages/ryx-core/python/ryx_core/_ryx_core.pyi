@@ -28,7 +28,6 @@ _DecodeHint = Literal[
     "json",
 ]
 _Hints = Sequence[_DecodeHint | None] | Mapping[str, _DecodeHint] | None
-_Into = tuple[type[Any], Sequence[str], dict[str, Any] | None]
 _Row = tuple[Any, ...] | dict[str, Any]
 _Params = Sequence[Any]
 
@@ -154,6 +153,19 @@ class Json:
 
     value: Any
     def __new__(cls, value: Any) -> Json: ...
+
+@final
+class Into:
+    """An ``into=`` argument prepared once: rows become instances of ``cls`` made without ``__init__``.
+
+    Each instance's ``__dict__`` is ``{names[i]: column i}`` plus ``extra`` (an ``extra`` key wins over a
+    column of the same name). Pass it to ``fetch_all(into=...)`` on every query that builds the same
+    instances; the tuple ``(cls, names, extra)`` is accepted too and prepared on each call.
+    """
+
+    def __new__(cls, model: type[Any], names: Sequence[str], extra: dict[str, Any] | None = None) -> Into: ...
+
+_Into = Into | tuple[type[Any], Sequence[str], dict[str, Any] | None]
 
 @final
 class Expr:
@@ -303,8 +315,8 @@ class Query:
     ) -> list[Any]:
         """Every row: dicts, tuples (``as_tuples``), or instances (``into``).
 
-        ``into=(cls, names, extra)`` makes instances of ``cls`` without ``__init__`` whose ``__dict__`` is
-        ``{names[i]: column i, **extra}``.
+        ``into=Into(cls, names, extra)`` (or the tuple ``(cls, names, extra)``) makes instances of ``cls``
+        without ``__init__`` whose ``__dict__`` is ``{names[i]: column i, **extra}``.
         """
     async def fetch_one(
         self, *, alias: str | None = None, tx: Transaction | None = None, as_tuples: bool = False, hints: _Hints = None
@@ -467,7 +479,8 @@ async def fetch_all(
     tx: Transaction | None = None,
     as_tuples: bool = False,
     hints: _Hints = None,
-) -> list[_Row]: ...
+    into: _Into | None = None,
+) -> list[Any]: ...
 async def fetch_one(
     sql: str,
     params: _Params | None = None,
@@ -498,7 +511,8 @@ def fetch_all_sync(
     tx: Transaction | None = None,
     as_tuples: bool = False,
     hints: _Hints = None,
-) -> list[_Row]: ...
+    into: _Into | None = None,
+) -> list[Any]: ...
 def fetch_one_sync(
     sql: str,
     params: _Params | None = None,

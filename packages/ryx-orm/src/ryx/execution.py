@@ -17,7 +17,7 @@ _DIALECTS = {"PostgreSQL": "postgres", "MySQL": "mysql", "SQLite": "sqlite"}
 _Hints = Any
 
 
-def _dialect(alias: str | None, tx: core.Transaction | None) -> str:
+def dialect_for(alias: str | None, tx: core.Transaction | None) -> str:
     """Return the dialect name of the transaction's backend, else of the alias (``sqlite`` when unknown)."""
     try:
         backend = tx.backend if tx is not None else core.get_backend(alias)
@@ -35,7 +35,7 @@ def _note(kind: Kind, alias: str | None, tx: core.Transaction | None, sql: _Desc
         return
     name = tx.alias if tx is not None else alias
     try:
-        text, params = sql(_dialect(alias, tx))
+        text, params = sql(dialect_for(alias, tx))
     except core.RyxError as exc:  # the statement itself will raise the same error
         text, params = f"<cannot compile: {exc}>", []
     querycount.record(Statement(text, tuple(params), name, kind))
@@ -65,12 +65,27 @@ async def fetch_instances(
     alias: str | None,
     tx: core.Transaction | None,
     hints: _Hints,
-    into: tuple[type[Any], Sequence[str], dict[str, Any] | None],
+    into: core.Into,
 ) -> list[Any]:
     """Run a SELECT of a model's columns and return instances built by the engine (``into=``)."""
     if querycount.recording():
         _note("select", alias, tx, query.sql)
     return await query.fetch_all(alias=alias, tx=tx, hints=hints, into=into)
+
+
+async def fetch_raw_instances(
+    sql: str,
+    params: list[Any],
+    *,
+    alias: str | None,
+    tx: core.Transaction | None,
+    hints: _Hints,
+    into: core.Into,
+) -> list[Any]:
+    """Run the text of a SELECT the ORM compiled earlier with new parameters; instances built by the engine."""
+    if querycount.recording():
+        _note("select", alias, tx, lambda _dialect: (sql, params))
+    return await core.fetch_all(sql, params, alias=alias, tx=tx, hints=hints, into=into)
 
 
 async def fetch_one(

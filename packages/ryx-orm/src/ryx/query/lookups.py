@@ -185,9 +185,12 @@ class ModelInfo:
         #: `ryx.query.aggregates` results of plain aggregates over the model's own columns.
         self.aggregates: dict[Any, tuple[core.Expr, str | None]] = {}
         #: The ``into=`` argument of the engine's fetch of whole instances, per alias name.
-        self.into: dict[str | None, tuple[type[Any], tuple[str, ...], dict[str, Any]]] = {}
+        self.into: dict[str | None, core.Into] = {}
         #: The states of a QuerySet of every row per (alias, schema), shared by new QuerySets (never mutated).
         self.states: dict[tuple[str | None, str | None], Any] = {}
+        #: `get()` by exact values of plain columns: per (dialect, keywords), the SELECT's text, its parameters
+        #: and where the values go in them (see `QuerySet.get`).
+        self.key_gets: dict[tuple[str, tuple[str, ...]], tuple[str, list[Any], tuple[int, ...]] | None] = {}
 
     def get_field(self, name: str) -> Any:
         """Return the field called ``name`` (name, attname or ``pk``), or raise `FieldError` listing the choices."""
@@ -240,6 +243,33 @@ class ModelInfo:
             self._plain.clear()
         self._plain[key] = found
         return found
+
+    def key_values(self, kwargs: Mapping[str, Any]) -> tuple[list[_PlainFilter], list[Any]] | None:
+        """Return the filters and bound values of exact lookups of scalar values on plain columns, else None.
+
+        What a `get` by key may run as SQL kept per model (`key_gets`): every keyword an exact lookup on a plain
+        column, every value a scalar (not None), sent through the field's ``to_db`` as `plain_conditions` does.
+        """
+        found: list[_PlainFilter] = []
+        values: list[Any] = []
+        filters = self._filters
+        for key, value in kwargs.items():
+            kind = type(value)
+            if kind not in _SCALAR_TYPES or value is None:
+                return None
+            plain = filters.get(key)
+            if plain is None:
+                plain = self._plain_filter(key)
+                if plain is None:
+                    return None
+            if plain.lookup != "exact":
+                return None
+            prepared = value if kind in plain.unchanged else _db_value(self.name, plain.info, plain.lookup, value, key)
+            if prepared is None:
+                return None
+            found.append(plain)
+            values.append(prepared)
+        return found, values
 
     def plain_conditions(self, kwargs: Mapping[str, Any]) -> tuple[tuple[core.Cond, ...], bool] | None:
         """Compile filter() keywords that are all plain lookups with scalar values, else return None.

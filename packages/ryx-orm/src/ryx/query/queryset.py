@@ -137,6 +137,32 @@ def _empty_aggregates(named: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Stand-ins bound where `get` by key puts its values, found again in the compiled parameters by identity of value.
+_KEY_MARKS = tuple(-7_319_004_211_873_650_000 - i for i in range(16))
+
+
+def _key_get_statement(
+    info: ModelInfo, plains: list[Any], dialect: str
+) -> tuple[str, list[Any], tuple[int, ...]] | None:
+    """Compile ``SELECT <columns> WHERE <column> = ? ... LIMIT 2`` for `QuerySet.get` by key on ``dialect``.
+
+    Returns the text, the parameters with stand-ins, and the position of each keyword's value in them; None when
+    the compiled parameters do not show each stand-in once (then `get` takes the general path).
+    """
+    if len(plains) > len(_KEY_MARKS):
+        return None
+    query = info.select
+    for plain, mark in zip(plains, _KEY_MARKS, strict=False):
+        query = query.filter(core.Cond.lookup(plain.column, "exact", mark))
+    sql, params = query.limit(2).sql(dialect)  # type: ignore[arg-type]
+    places = []
+    for mark in _KEY_MARKS[: len(plains)]:
+        if params.count(mark) != 1:
+            return None
+        places.append(params.index(mark))
+    return sql, list(params), tuple(places)
+
+
 def _task_tx(alias: str | None) -> core.Transaction | None:
     """Return `current_tx` (the calling task's transaction on ``alias``) without its look-ups when none is open."""
     if not _async_frames.get() and not _sync_frames.get():
@@ -327,7 +353,7 @@ class QuerySet(Generic[_T]):
             db = alias if alias is not None else core.default_alias()
             into = info.into.get(db)  # one per alias: the engine copies the extra dict into each instance's own
             if into is None:
-                into = (self.model, info.attnames, {"_state_db": db})
+                into = core.Into(self.model, info.attnames, {"_state_db": db})
                 if len(info.into) < 64:
                     info.into[db] = into
             items = await execution.fetch_instances(query, alias=alias, tx=tx, hints=info.hints, into=into)
@@ -760,6 +786,19 @@ class QuerySet(Generic[_T]):
 
         At most two rows are fetched, whatever the number of matches.
         """
+        st = self._state
+        info = st.info
+        if (
+            kwargs
+            and not args
+            and info.states.get((st.using, st.schema)) is st
+            and (st.schema is None or st.schema == info.schema)
+        ):
+            # get(pk=1), get(email=...) on a model's every-row QuerySet: the statement's text is kept per
+            # model and run with the new values, no QuerySet or SELECT built per call.
+            found = await self._get_by_keys(st, kwargs)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
         qs = self.filter(*args, **kwargs) if args or kwargs else self
         st = qs._state
         if not st.empty:
@@ -777,6 +816,46 @@ class QuerySet(Generic[_T]):
                 )
         does_not_exist = getattr(self.model, "DoesNotExist", DoesNotExist)
         raise does_not_exist(f"{self._info.name} matching query does not exist.")
+
+    async def _get_by_keys(self, st: QueryState, kwargs: dict[str, Any]) -> Any:
+        """Return `get(**kwargs)` run through the kept statement text, or None when the keywords do not allow it."""
+        info = st.info
+        keyed = info.key_values(kwargs)
+        if keyed is None:
+            return None
+        plains, values = keyed
+        alias, tx = self._read(st)
+        dialect = execution.dialect_for(alias, tx)
+        names = tuple(kwargs)
+        key = (dialect, names)
+        kept = info.key_gets.get(key)
+        if kept is None:
+            if key in info.key_gets:
+                return None  # these keywords cannot take the kept way (see _key_get_statement)
+            kept = _key_get_statement(info, plains, dialect)
+            if len(info.key_gets) >= 64:
+                info.key_gets.clear()
+            info.key_gets[key] = kept
+            if kept is None:
+                return None
+        sql, template, places = kept
+        params = template.copy()
+        for place, value in zip(places, values, strict=True):
+            params[place] = value
+        db = alias if alias is not None else core.default_alias()
+        into = info.into.get(db)
+        if into is None:
+            into = core.Into(self.model, info.attnames, {"_state_db": db})
+            if len(info.into) < 64:
+                info.into[db] = into
+        items = await execution.fetch_raw_instances(sql, params, alias=alias, tx=tx, hints=info.hints, into=into)
+        if len(items) == 1:
+            return items[0]
+        if items:
+            multiple = getattr(self.model, "MultipleObjectsReturned", MultipleObjectsReturned)
+            raise multiple(f"get() returned more than one {info.name}: narrow the filter so it matches one row.")
+        does_not_exist = getattr(self.model, "DoesNotExist", DoesNotExist)
+        raise does_not_exist(f"{info.name} matching query does not exist.")
 
     async def first(self) -> _T | None:
         """Return the first object in order (by pk when the query has no ordering), or None."""

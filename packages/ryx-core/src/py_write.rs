@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyMapping};
+use pyo3::types::{PyDict, PyList, PyMapping, PyTuple};
 use ryx_engine::{executor, Hints};
 use ryx_query::ast::{Expr, Insert, OnConflict, TableRef};
 use ryx_query::{Compiled, Value};
@@ -178,6 +178,40 @@ impl<'py> IntoPyObject<'py> for BulkResult {
     }
 }
 
+/// Convert the rows to values, one list per row, checking each has one value per column.
+fn bulk_rows(rows: &Bound<'_, PyAny>, columns: usize) -> PyResult<Vec<Vec<Value>>> {
+    let mut out = Vec::with_capacity(rows.len().unwrap_or(0));
+    for (i, row) in rows.try_iter()?.enumerate() {
+        let row = row?;
+        let mut values = Vec::with_capacity(columns);
+        // Tuples and lists (what the ORM passes) are read by index; any other iterable is iterated.
+        if let Ok(t) = row.cast::<PyTuple>() {
+            for v in t.iter() {
+                values.push(write_value(&v)?);
+            }
+        } else if let Ok(l) = row.cast::<PyList>() {
+            for v in l.iter() {
+                values.push(write_value(&v)?);
+            }
+        } else {
+            for v in row.try_iter()? {
+                values.push(write_value(&v?)?);
+            }
+        }
+        if values.len() != columns {
+            return Err(new_err(
+                Kind::QueryError,
+                format!(
+                    "row {i} has {} values but {columns} columns were given",
+                    values.len(),
+                ),
+            ));
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn bulk_insert_fut(
     table: &str,
@@ -188,6 +222,7 @@ fn bulk_insert_fut(
     update_conflicts: bool,
     conflict_target: Vec<String>,
     update_fields: Vec<String>,
+    batch_size: Option<i64>,
     schema: Option<&str>,
     alias: Option<&str>,
     tx: Tx<'_, '_>,
@@ -204,25 +239,17 @@ fn bulk_insert_fut(
             "choose ignore_conflicts or update_conflicts, not both",
         ));
     }
-    let mut exprs = Vec::new();
-    for (i, row) in rows.try_iter()?.enumerate() {
-        let row = row?;
-        let mut out = Vec::with_capacity(columns.len());
-        for v in row.try_iter()? {
-            out.push(Expr::Value(write_value(&v?)?));
-        }
-        if out.len() != columns.len() {
+    let batch_size = match batch_size.map(usize::try_from) {
+        None => None,
+        Some(Ok(n)) if n > 0 => Some(n),
+        Some(_) => {
             return Err(new_err(
                 Kind::QueryError,
-                format!(
-                    "row {i} has {} values but {} columns were given",
-                    out.len(),
-                    columns.len()
-                ),
-            ));
+                "batch_size must be at least 1 row per statement (or None for no limit)",
+            ))
         }
-        exprs.push(out);
-    }
+    };
+    let values = bulk_rows(rows, columns.len())?;
     let on_conflict = if ignore_conflicts {
         Some(OnConflict::Ignore {
             target: conflict_target,
@@ -242,23 +269,19 @@ fn bulk_insert_fut(
         None
     };
     let r = resolve(alias, tx)?;
-    let n_rows = exprs.len();
-    let base = Insert::new(table_ref(table, schema), columns).on_conflict(on_conflict);
     let returning_native = returning.is_some() && r.dialect.features().supports_returning;
-    let compiled = if n_rows == 0 {
+    let compiled = if values.is_empty() {
         Vec::new()
     } else if returning.is_some() && !returning_native {
         // MySQL: one statement per row so that every generated key is known (LAST_INSERT_ID is per statement).
-        exprs
-            .into_iter()
-            .map(|row| ryx_query::compile_insert(&base.clone().row(row), r.dialect))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(RyxErr::from)?
+        let ins = Insert::new(table_ref(table, schema), columns).on_conflict(on_conflict);
+        ryx_query::compile_insert_values(&ins, values, Some(1), r.dialect).map_err(RyxErr::from)?
     } else {
-        let ins = base
-            .rows(exprs)
+        let ins = Insert::new(table_ref(table, schema), columns)
+            .on_conflict(on_conflict)
             .returning(returning.iter().cloned().collect());
-        ryx_query::compile_insert_batches(&ins, r.dialect).map_err(RyxErr::from)?
+        ryx_query::compile_insert_values(&ins, values, batch_size, r.dialect)
+            .map_err(RyxErr::from)?
     };
     Ok(async move {
         if compiled.is_empty() {
@@ -290,12 +313,13 @@ fn bulk_insert_fut(
     })
 }
 
-/// Insert many rows, chunked under the backend's bound-parameter limit, atomically.
+/// Insert many rows, atomically, in statements of at most `batch_size` rows (any number when None), each
+/// under the backend's bound-parameter limit.
 #[pyfunction]
 #[pyo3(signature = (table, columns, rows, *, returning=None, ignore_conflicts=false, update_conflicts=false,
-    conflict_target=Vec::new(), update_fields=Vec::new(), schema=None, alias=None, tx=None),
+    conflict_target=Vec::new(), update_fields=Vec::new(), batch_size=None, schema=None, alias=None, tx=None),
     text_signature = "(table, columns, rows, *, returning=None, ignore_conflicts=False, update_conflicts=False, \
-    conflict_target=(), update_fields=(), schema=None, alias=None, tx=None)")]
+    conflict_target=(), update_fields=(), batch_size=None, schema=None, alias=None, tx=None)")]
 #[allow(clippy::too_many_arguments)]
 pub fn bulk_insert<'py>(
     py: Python<'py>,
@@ -307,6 +331,7 @@ pub fn bulk_insert<'py>(
     update_conflicts: bool,
     conflict_target: Vec<String>,
     update_fields: Vec<String>,
+    batch_size: Option<i64>,
     schema: Option<&str>,
     alias: Option<&str>,
     tx: Tx<'_, 'py>,
@@ -320,6 +345,7 @@ pub fn bulk_insert<'py>(
         update_conflicts,
         conflict_target,
         update_fields,
+        batch_size,
         schema,
         alias,
         tx,
@@ -330,9 +356,9 @@ pub fn bulk_insert<'py>(
 /// Blocking `bulk_insert`.
 #[pyfunction]
 #[pyo3(signature = (table, columns, rows, *, returning=None, ignore_conflicts=false, update_conflicts=false,
-    conflict_target=Vec::new(), update_fields=Vec::new(), schema=None, alias=None, tx=None),
+    conflict_target=Vec::new(), update_fields=Vec::new(), batch_size=None, schema=None, alias=None, tx=None),
     text_signature = "(table, columns, rows, *, returning=None, ignore_conflicts=False, update_conflicts=False, \
-    conflict_target=(), update_fields=(), schema=None, alias=None, tx=None)")]
+    conflict_target=(), update_fields=(), batch_size=None, schema=None, alias=None, tx=None)")]
 #[allow(clippy::too_many_arguments)]
 pub fn bulk_insert_sync<'py>(
     py: Python<'py>,
@@ -344,6 +370,7 @@ pub fn bulk_insert_sync<'py>(
     update_conflicts: bool,
     conflict_target: Vec<String>,
     update_fields: Vec<String>,
+    batch_size: Option<i64>,
     schema: Option<&str>,
     alias: Option<&str>,
     tx: Tx<'_, 'py>,
@@ -357,6 +384,7 @@ pub fn bulk_insert_sync<'py>(
         update_conflicts,
         conflict_target,
         update_fields,
+        batch_size,
         schema,
         alias,
         tx,

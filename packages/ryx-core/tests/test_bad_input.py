@@ -84,6 +84,18 @@ CASES = [
         ("column",),
     ),
     Bad(
+        "bulk insert batch_size of zero",
+        lambda e: ryx_core.bulk_insert(e.table, ["name", "n"], [["c", 3], ["d", 4]], batch_size=0),
+        ryx_core.QueryError,
+        ("batch_size", "at least 1"),
+    ),
+    Bad(
+        "bulk insert negative batch_size",
+        lambda e: ryx_core.bulk_insert_sync(e.table, ["name", "n"], [["c", 3]], returning="id", batch_size=-5),
+        ryx_core.QueryError,
+        ("batch_size", "at least 1"),
+    ),
+    Bad(
         "bulk update values of the wrong length",
         lambda e: ryx_core.bulk_update(e.table, "id", ["n"], [(1, [1, 2])]),
         ryx_core.QueryError,
@@ -177,3 +189,5 @@ async def test_wrong_argument_types_are_type_errors(env: Env) -> None:
         Cond.lookup("n", "exact", 1) & "n = 1"  # type: ignore[operator]
     with pytest.raises(TypeError):
         await ryx_core.fetch_all(123)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        await ryx_core.bulk_insert(env.table, ["name"], [["x"]], batch_size="2")  # type: ignore[arg-type]

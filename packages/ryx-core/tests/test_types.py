@@ -395,3 +395,45 @@ async def test_datetime_utc_hint_attaches_utc_to_naive_values_and_timedelta_read
     assert got == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC) and got.utcoffset() == timedelta(0)
     assert await ryx_core.fetch_scalar(micros_sql, hint="timedelta") == timedelta(seconds=1, microseconds=500001)
     assert same(await ryx_core.fetch_scalar("SELECT '{\"a\": [1]}'", hint="json"), {"a": [1]})
+
+
+class SubDecimal(Decimal):
+    pass
+
+
+class SubDatetime(datetime):
+    pass
+
+
+class SubDate(date):
+    pass
+
+
+async def test_exact_types_and_their_subclasses_are_stored_alike(db: Backend, tables: Tables, oracle: Oracle) -> None:
+    """Exact Decimals, datetimes (naive or UTC) and dates take a fast path; subclasses and other time zones
+    the general one: both must store the same thing and refuse the same things."""
+    t = await tables.create(
+        [ddl.Col("k", "int"), ddl.Col("n", "decimal"), ddl.Col("at", "datetime"), ddl.Col("d", "date")]
+    )
+    moments = [datetime(2024, 2, 29, 23, 59, 59, 1), datetime(1, 1, 1), datetime(9999, 12, 31, 0, 0, 0, 999_999)]
+    values = [
+        (Decimal(text), moment, moment.date())
+        for text, moment in zip(["12.50", "-0.001", "1E+3"], moments, strict=True)
+    ]
+    fast = [[i, n, at.replace(tzinfo=UTC), d] for i, (n, at, d) in enumerate(values)]
+    fast += [[10 + i, n, at, d] for i, (n, at, d) in enumerate(values)]  # naive
+    general = [
+        [100 + k, SubDecimal(n), SubDatetime.fromisoformat(at.isoformat()), SubDate(d.year, d.month, d.day)]
+        for k, n, at, d in fast
+    ]
+    # datetime.timezone(timedelta(0)) is UTC but not the `timezone.utc` singleton: the general path.
+    general[:3] = [[100 + k, n, at.replace(tzinfo=timezone(timedelta(0))), d] for k, n, at, d in fast[:3]]
+    assert await ryx_core.bulk_insert(t, ["k", "n", "at", "d"], fast + general) == len(fast) * 2
+    stored = {k: rest for k, *rest in await oracle.fetch(f"SELECT k, n, at, d FROM {oracle.q(t)}")}
+    for k, *_ in fast:
+        assert stored[k] == stored[k + 100], k
+    for nan in ("NaN", "-sNaN", "-Infinity", "Infinity"):
+        for value in (Decimal(nan), SubDecimal(nan)):
+            with pytest.raises(ryx_core.UnsupportedTypeError, match="NaN and Infinity"):
+                await ryx_core.bulk_insert(t, ["k", "n"], [[1, Decimal(1)], [2, value]])
+    assert await oracle.count(t) == len(fast) * 2

@@ -90,6 +90,25 @@ async def test_bulk_insert_without_returning_gives_the_row_count(db: Backend, ta
     assert await oracle.count(t) == 20_000
 
 
+@pytest.mark.parametrize("batch_size", [1, 3, 500, None])
+async def test_bulk_insert_batch_size_keeps_keys_values_and_nulls_in_row_order(
+    db: Backend, tables: Tables, oracle: Oracle, batch_size: int | None
+) -> None:
+    t = await tables.create(ROW_COLS)
+    rows: list[list[Any]] = make_rows(10)
+    for i in (1, 4, 5, 9):  # NULLs are written inline: statements of the same rows differ in parameters
+        rows[i][1] = rows[i][2] = None
+    cols = ["seq", "label", "score", "big"]
+    keys = await ryx_core.bulk_insert(t, cols, rows, returning="id", batch_size=batch_size)
+    assert isinstance(keys, list) and len(set(keys)) == 10
+    by_seq = await seq_to_id(oracle, t)
+    assert keys == [by_seq[i] for i in range(10)]
+    stored = await oracle.fetch(f"SELECT seq, label, score, big FROM {oracle.q(t)} ORDER BY seq")
+    assert [list(r) for r in stored] == rows
+    assert ryx_core.bulk_insert_sync(t, cols, make_rows(7, start=10), batch_size=batch_size) == 7
+    assert await oracle.count(t) == 17
+
+
 @pytest.fixture
 async def stock(db: Backend, tables: Tables) -> str:
     t = await tables.create(
@@ -167,6 +186,36 @@ async def test_bulk_insert_is_atomic_across_chunks(db: Backend, stock: str, orac
         await ryx_core.bulk_insert(stock, ["code", "qty"], rows, returning="id")
     assert await stock_state(oracle, stock) == {"a": 1, "b": 1}
     await assert_pool_serves()
+
+
+@pytest.mark.parametrize("returning", [None, "id"])
+async def test_bulk_insert_is_atomic_across_batches(
+    db: Backend, stock: str, oracle: Oracle, returning: str | None
+) -> None:
+    rows = [[f"k{i}", i] for i in range(10)] + [["a", 5]]  # the conflict is in the last of four statements
+    with pytest.raises(ryx_core.UniqueViolation):
+        await ryx_core.bulk_insert(stock, ["code", "qty"], rows, returning=returning, batch_size=3)
+    assert await stock_state(oracle, stock) == {"a": 1, "b": 1}
+    tx = await ryx_core.begin()  # inside a transaction: a savepoint undoes the batches, the transaction lives on
+    with pytest.raises(ryx_core.UniqueViolation):
+        await ryx_core.bulk_insert(stock, ["code", "qty"], rows, returning=returning, batch_size=3, tx=tx)
+    await ryx_core.bulk_insert(stock, ["code", "qty"], rows[:-1], returning=returning, batch_size=3, tx=tx)
+    await tx.commit()
+    assert await stock_state(oracle, stock) == {"a": 1, "b": 1} | {f"k{i}": i for i in range(10)}
+    await assert_pool_serves()
+
+
+async def test_bulk_insert_batch_size_splits_the_statements(db: Backend, stock: str, oracle: Oracle) -> None:
+    """PostgreSQL refuses an upsert that changes one row twice in one statement: in separate statements
+    (``batch_size=1``) the later row wins. SQLite and MariaDB apply the rows one by one either way."""
+    rows = [["a", 10], ["a", 20]]
+    options: dict[str, Any] = {"update_conflicts": True, "conflict_target": ["code"], "update_fields": ["qty"]}
+    if db.name == "postgres":
+        with pytest.raises(ryx_core.RyxError, match="second time"):
+            await ryx_core.bulk_insert(stock, ["code", "qty"], rows, **options)
+        assert await stock_state(oracle, stock) == {"a": 1, "b": 1}
+    await ryx_core.bulk_insert(stock, ["code", "qty"], rows, batch_size=1, **options)
+    assert await stock_state(oracle, stock) == {"a": 20, "b": 1}
 
 
 @pytest.mark.long

@@ -77,6 +77,27 @@ async def test_bulk_create_is_all_or_nothing(tables: None) -> None:
     assert await Thing.objects.count() == 1
 
 
+async def test_bulk_create_fails_whole_inside_a_transaction_that_lives_on(tables: None) -> None:
+    await Thing.objects.create(code="taken")
+    objs = [Thing(code=f"n{i}") for i in range(7)] + [Thing(code="taken")]  # the conflict is in the 3rd batch
+    async with ryx.transaction():
+        with pytest.raises(IntegrityError):
+            await bulk_create(Thing, objs, batch_size=3)
+        await bulk_create(Thing, [Thing(code="after"), Thing(code="late", id=999)], batch_size=1)
+    assert await Thing.objects.order_by("code").values_list("code") == [("after",), ("late",), ("taken",)]
+
+
+async def test_bulk_create_records_one_statement_per_batch(tables: None) -> None:
+    objs = [Thing(code=f"q{i}") for i in range(7)]
+    with ryx.count_queries() as log:
+        await bulk_create(Thing, objs, batch_size=3)
+    assert [s.kind for s in log.queries] == ["insert"] * 3
+    assert [s.sql for s in log.statements if s.kind == "transaction"] == ["BEGIN", "COMMIT"]
+    pks = [o.pk for o in objs]
+    assert None not in pks and pks == sorted(pks)
+    assert dict(await Thing.objects.values_list("id", "code")) == {o.pk: o.code for o in objs}
+
+
 async def test_bulk_create_ignore_conflicts(tables: None) -> None:
     await Thing.objects.create(code="dup", qty=1)
     await bulk_create(Thing, [Thing(code="dup", qty=9), Thing(code="fresh", qty=2)], ignore_conflicts=True)

@@ -413,13 +413,15 @@ async def bulk_insert(
     update_conflicts: bool = False,
     conflict_target: Sequence[str] = (),
     update_fields: Sequence[str] = (),
+    batch_size: int | None = None,
     schema: str | None = None,
     alias: str | None = None,
     tx: Transaction | None = None,
 ) -> list[Any] | int:
-    """Insert many rows in statements chunked under the backend's bound-parameter limit, atomically.
+    """Insert many rows atomically, in statements of ``batch_size`` rows at most, under the parameter limit.
 
-    With ``returning="id"`` return the generated keys in row order; otherwise the number of rows inserted.
+    ``batch_size=None`` caps only by the backend's bound-parameter limit. With ``returning="id"`` return the
+    generated keys in row order; otherwise the number of rows inserted.
     """
 
 async def bulk_update(
@@ -453,6 +455,7 @@ def bulk_insert_sync(
     update_conflicts: bool = False,
     conflict_target: Sequence[str] = (),
     update_fields: Sequence[str] = (),
+    batch_size: int | None = None,
     schema: str | None = None,
     alias: str | None = None,
     tx: Transaction | None = None,

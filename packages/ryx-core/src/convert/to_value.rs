@@ -4,8 +4,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDel
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList,
-    PyMemoryView, PyString, PyTime, PyTuple, PyType,
+    PyBool, PyByteArray, PyBytes, PyDate, PyDateAccess, PyDateTime, PyDelta, PyDict, PyFloat,
+    PyInt, PyList, PyMemoryView, PyString, PyTime, PyTimeAccess, PyTuple, PyType, PyTzInfo,
+    PyTzInfoAccess,
 };
 use ryx_query::Value;
 use uuid::Uuid;
@@ -57,7 +58,78 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if obj.is_exact_instance_of::<PyFloat>() {
         return Ok(Value::Float(obj.cast::<PyFloat>()?.value()));
     }
+    // The ORM binds exact Decimals and datetimes (aware UTC or naive) for every decimal and datetime
+    // column: read them without the isinstance chain and Python method calls. Subclasses, other
+    // time zones and everything else take the slow path, which defines the behaviour.
+    if obj.is_exact_instance_of::<PyDateTime>() {
+        if let Some(v) = exact_datetime(obj.cast::<PyDateTime>()?)? {
+            return Ok(v);
+        }
+    } else if obj
+        .get_type()
+        .is(DECIMAL.import(obj.py(), "decimal", "Decimal")?)
+    {
+        return decimal_value(obj);
+    } else if obj.is_exact_instance_of::<PyDate>() {
+        return Ok(Value::Date(date_of(obj.cast::<PyDate>()?)?));
+    }
     slow_value(obj)
+}
+
+/// A naive or UTC datetime read through the C API's field accessors; `None` for another tzinfo
+/// (whose `utcoffset` only Python can answer).
+fn exact_datetime(dt: &Bound<'_, PyDateTime>) -> PyResult<Option<Value>> {
+    let utc = match dt.get_tzinfo() {
+        None => false,
+        Some(tz) if tz.is(&*PyTzInfo::utc(dt.py())?) => true,
+        Some(_) => return Ok(None),
+    };
+    let time = NaiveTime::from_hms_micro_opt(
+        u32::from(dt.get_hour()),
+        u32::from(dt.get_minute()),
+        u32::from(dt.get_second()),
+        dt.get_microsecond(),
+    )
+    .ok_or_else(|| invalid_temporal("datetime"))?;
+    let naive = NaiveDateTime::new(date_of(dt)?, time);
+    Ok(Some(if utc {
+        Value::DateTimeUtc(naive.and_utc())
+    } else {
+        Value::DateTime(naive)
+    }))
+}
+
+fn date_of(d: &impl PyDateAccess) -> PyResult<NaiveDate> {
+    NaiveDate::from_ymd_opt(
+        d.get_year(),
+        u32::from(d.get_month()),
+        u32::from(d.get_day()),
+    )
+    .ok_or_else(|| invalid_temporal("date"))
+}
+
+/// Python's constructors guarantee valid fields; this only keeps an impossible case from panicking.
+fn invalid_temporal(what: &str) -> PyErr {
+    new_err(
+        Kind::UnsupportedTypeError,
+        format!("the {what} has fields out of range"),
+    )
+}
+
+/// A Decimal as its exact text. NaN and Infinity are told from the text (a finite Decimal's `str`
+/// starts with a digit after its sign; `NaN`, `sNaN` and `Infinity` do not) instead of calling
+/// `is_finite`.
+fn decimal_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let text = obj.str()?;
+    let text = text.to_str()?;
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    if !unsigned.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(new_err(
+            Kind::UnsupportedTypeError,
+            "Decimal NaN and Infinity have no SQL equivalent on every backend; store None instead",
+        ));
+    }
+    Ok(Value::Decimal(text.to_owned()))
 }
 
 fn int_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {

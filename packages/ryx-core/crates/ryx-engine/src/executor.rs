@@ -482,7 +482,25 @@ async fn run_batches(
     let mut total = 0;
     let mut rows = Rows::default();
     let mut results = Vec::with_capacity(batches.len());
-    for (sql, params) in batches {
+    let mut done = 0;
+    if let Conn::Sqlite(c) = conn {
+        // One lock of the handle for all the statements, each distinct text prepared once.
+        let no_hints = Hints::default();
+        let direct =
+            crate::sqlite_direct::fetch_many(c, &batches, if fetch { hints } else { &no_hints });
+        for Outcome { rows: got, result } in direct.await? {
+            if fetch {
+                if rows.rows.is_empty() {
+                    rows.columns = got.columns;
+                }
+                rows.rows.extend(got.rows);
+            }
+            total += result.rows_affected;
+            results.push(result);
+            done += 1;
+        }
+    }
+    for (sql, params) in batches.into_iter().skip(done) {
         let result = if fetch {
             let Outcome { rows: got, result } =
                 conn.fetch(&sql, &params, hints, persistent).await?;

@@ -56,6 +56,43 @@ pub(crate) async fn fetch(
     run(db, sql, params, hints, max_rows, Mode::Any)
 }
 
+/// Run statements in order under one lock of the handle, preparing each SQL text once for a run of
+/// statements that share it: a bulk insert's full batches have the same text, and preparing a
+/// multi-row VALUES statement costs about as much as running it.
+///
+/// Returns the outcomes of the statements that ran here, which are the first ones; the caller runs
+/// the rest through sqlx (a text of several statements, or a read past [`INLINE_BUDGET`], which
+/// changed nothing).
+pub(crate) async fn fetch_many(
+    conn: &mut SqliteConnection,
+    statements: &[(String, Vec<Value>)],
+    hints: &Hints,
+) -> Result<Vec<Outcome>> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle();
+    let mut outcomes = Vec::with_capacity(statements.len());
+    let mut prepared: Option<(&str, Statement)> = None;
+    for (sql, params) in statements {
+        if prepared
+            .as_ref()
+            .is_none_or(|(text, _)| *text != sql.as_str())
+        {
+            // The previous statement is finalized before the next is prepared.
+            drop(prepared.take());
+            match Statement::prepare(db, sql)? {
+                Some(stmt) => prepared = Some((sql.as_str(), stmt)),
+                None => break,
+            }
+        }
+        let Some((_, stmt)) = &prepared else { break };
+        match execute(stmt, params, hints, None, Mode::Any)? {
+            Some(outcome) => outcomes.push(outcome),
+            None => break,
+        }
+    }
+    Ok(outcomes)
+}
+
 /// Like [`fetch`] for [`crate::executor::fetch_now`]: only a read-only statement runs, a lock held
 /// by a writer is not waited for, and the budget is [`crate::executor::NOW_BUDGET`]. `Ok(None)`
 /// means nothing ran (or an interrupted read, which changed nothing).

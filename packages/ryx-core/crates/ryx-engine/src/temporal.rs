@@ -1,6 +1,6 @@
 //! Text forms of dates, times and datetimes (SQLite storage, text columns and decode hints).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 /// A datetime read from text: with or without a UTC offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,29 +9,80 @@ pub(crate) enum ParsedDateTime {
     Aware(DateTime<Utc>),
 }
 
+// The formatters write digits straight into one buffer: every datetime bound on SQLite goes through
+// them (a bulk insert formats thousands), and chrono's strftime parsing and the intermediate strings
+// cost several times the work. Years outside 0..=9999 and leap seconds keep chrono's forms.
+
 /// `YYYY-MM-DD`.
 pub(crate) fn format_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    let mut s = String::with_capacity(10);
+    push_date(&mut s, d);
+    s
 }
 
 /// `HH:MM:SS[.ffffff]` (microseconds only when non-zero, so whole seconds stay short).
 pub(crate) fn format_time(t: NaiveTime) -> String {
-    let micros = t.nanosecond() / 1_000;
-    if micros == 0 {
-        t.format("%H:%M:%S").to_string()
-    } else {
-        format!("{}.{micros:06}", t.format("%H:%M:%S"))
-    }
+    let mut s = String::with_capacity(15);
+    push_time(&mut s, t);
+    s
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]`.
 pub(crate) fn format_datetime(dt: NaiveDateTime) -> String {
-    format!("{} {}", format_date(dt.date()), format_time(dt.time()))
+    let mut s = String::with_capacity(32);
+    push_date(&mut s, dt.date());
+    s.push(' ');
+    push_time(&mut s, dt.time());
+    s
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]+00:00`.
 pub(crate) fn format_datetime_utc(dt: DateTime<Utc>) -> String {
-    format!("{}+00:00", format_datetime(dt.naive_utc()))
+    let mut s = format_datetime(dt.naive_utc());
+    s.push_str("+00:00");
+    s
+}
+
+fn push_date(s: &mut String, d: NaiveDate) {
+    match u32::try_from(d.year()) {
+        Ok(year) if year <= 9999 => {
+            push_digits(s, year, 4);
+            s.push('-');
+            push_digits(s, d.month(), 2);
+            s.push('-');
+            push_digits(s, d.day(), 2);
+        }
+        // chrono writes a sign and as many digits as needed.
+        _ => s.push_str(&d.format("%Y-%m-%d").to_string()),
+    }
+}
+
+fn push_time(s: &mut String, t: NaiveTime) {
+    let nanos = t.nanosecond();
+    if nanos >= 1_000_000_000 {
+        // A leap second: chrono writes second 60.
+        let micros = nanos / 1_000;
+        s.push_str(&format!("{}.{micros:06}", t.format("%H:%M:%S")));
+        return;
+    }
+    push_digits(s, t.hour(), 2);
+    s.push(':');
+    push_digits(s, t.minute(), 2);
+    s.push(':');
+    push_digits(s, t.second(), 2);
+    let micros = nanos / 1_000;
+    if micros != 0 {
+        s.push('.');
+        push_digits(s, micros, 6);
+    }
+}
+
+/// `value` in exactly `width` decimal digits, zero-padded (`value` must fit).
+fn push_digits(s: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u32.pow(place)) % 10;
+        s.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// Parse `YYYY-MM-DD`.
@@ -201,6 +252,49 @@ mod tests {
 
     fn naive(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
+    }
+
+    #[test]
+    fn formats_like_chrono() {
+        let chrono_time = |t: NaiveTime| {
+            let micros = t.nanosecond() / 1_000;
+            if micros == 0 {
+                t.format("%H:%M:%S").to_string()
+            } else {
+                format!("{}.{micros:06}", t.format("%H:%M:%S"))
+            }
+        };
+        let dates = [
+            (1, 1, 1),
+            (999, 12, 31),
+            (2024, 2, 29),
+            (9999, 12, 31),
+            (0, 1, 1),
+            (-44, 3, 15),
+            (10_000, 1, 1),
+        ];
+        let times = [
+            (0, 0, 0, 0),
+            (9, 5, 7, 1_000),
+            (23, 59, 59, 999_999_000),
+            (12, 30, 0, 500),
+            (23, 59, 59, 1_000_001_000),
+        ];
+        for (y, m, d) in dates {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(format_date(date), date.format("%Y-%m-%d").to_string());
+            for (h, mi, se, ns) in times {
+                let time = NaiveTime::from_hms_nano_opt(h, mi, se, ns).unwrap();
+                assert_eq!(format_time(time), chrono_time(time));
+                let dt = NaiveDateTime::new(date, time);
+                let expected = format!("{} {}", date.format("%Y-%m-%d"), chrono_time(time));
+                assert_eq!(format_datetime(dt), expected);
+                assert_eq!(
+                    format_datetime_utc(dt.and_utc()),
+                    format!("{expected}+00:00")
+                );
+            }
+        }
     }
 
     #[test]

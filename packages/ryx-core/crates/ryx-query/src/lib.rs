@@ -21,7 +21,8 @@ pub use ast::{
 };
 pub use compiler::{
     compile_bulk_update, compile_condition, compile_count, compile_delete, compile_exists,
-    compile_expr, compile_insert, compile_insert_batches, compile_select, compile_update,
+    compile_expr, compile_insert, compile_insert_batches, compile_insert_values, compile_select,
+    compile_update,
 };
 pub use ddl::{
     compile_ddl, AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, ColumnDef, ColumnType,

@@ -19,9 +19,9 @@ use crate::writer::{Compiled, SqlWriter};
 pub fn compile_insert(ins: &Insert, d: &dyn Dialect) -> Result<Compiled> {
     check_rows(ins)?;
     let mut w = SqlWriter::new(d);
-    let ignore = matches!(ins.on_conflict, Some(OnConflict::Ignore { .. }));
-    d.write_insert_head(&mut w, &ins.table, ignore)?;
     if ins.columns.is_empty() {
+        let ignore = matches!(ins.on_conflict, Some(OnConflict::Ignore { .. }));
+        d.write_insert_head(&mut w, &ins.table, ignore)?;
         if ins.rows.len() > 1 {
             return Err(QueryError::Invalid(
                 "rows without columns (all defaults) are inserted one per statement; use compile_insert_batches".into(),
@@ -29,14 +29,7 @@ pub fn compile_insert(ins: &Insert, d: &dyn Dialect) -> Result<Compiled> {
         }
         d.write_default_values(&mut w);
     } else {
-        w.push(" (");
-        for (i, c) in ins.columns.iter().enumerate() {
-            if i > 0 {
-                w.push(", ");
-            }
-            w.ident(c)?;
-        }
-        w.push(") VALUES ");
+        write_values_head(&mut w, ins)?;
         for (r, row) in ins.rows.iter().enumerate() {
             if r > 0 {
                 w.push(", ");
@@ -44,6 +37,27 @@ pub fn compile_insert(ins: &Insert, d: &dyn Dialect) -> Result<Compiled> {
             write_row(&mut w, row)?;
         }
     }
+    finish_insert(w, ins)
+}
+
+/// `INSERT INTO t (columns) VALUES ` (or the dialect's `INSERT IGNORE` head).
+fn write_values_head(w: &mut SqlWriter<'_>, ins: &Insert) -> Result<()> {
+    let ignore = matches!(ins.on_conflict, Some(OnConflict::Ignore { .. }));
+    w.dialect().write_insert_head(w, &ins.table, ignore)?;
+    w.push(" (");
+    for (i, c) in ins.columns.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.ident(c)?;
+    }
+    w.push(") VALUES ");
+    Ok(())
+}
+
+/// Append the conflict clause and RETURNING, and finish the statement.
+fn finish_insert(mut w: SqlWriter<'_>, ins: &Insert) -> Result<Compiled> {
+    let d = w.dialect();
     if let Some(on_conflict) = &ins.on_conflict {
         d.write_on_conflict(&mut w, on_conflict)?;
     }
@@ -57,6 +71,122 @@ pub fn compile_insert(ins: &Insert, d: &dyn Dialect) -> Result<Compiled> {
         }
     }
     Ok(w.finish())
+}
+
+/// Compile an INSERT of plain values in as few statements as possible: at most `max_rows` rows each
+/// (no bound when `None`), and each under the dialect's `max_params`.
+///
+/// `ins` gives the table, columns, conflict handling and RETURNING; its own `rows` must be empty.
+/// The values move into the statements' parameters: unlike [`compile_insert_batches`], nothing is
+/// copied or written twice, which matters for thousands of rows. The statements are those
+/// [`compile_insert_batches`] gives for the same rows as [`Expr::Value`]s, chunked by `max_rows` too.
+///
+/// # Errors
+/// As for [`compile_insert_batches`]; also [`QueryError::Invalid`] for `max_rows` of 0 or rows given
+/// in `ins` as well.
+pub fn compile_insert_values(
+    ins: &Insert,
+    rows: Vec<Vec<Value>>,
+    max_rows: Option<usize>,
+    d: &dyn Dialect,
+) -> Result<Vec<Compiled>> {
+    if !ins.rows.is_empty() {
+        return Err(QueryError::Invalid(
+            "compile_insert_values takes the rows apart: leave the Insert's own rows empty".into(),
+        ));
+    }
+    if max_rows == Some(0) {
+        return Err(QueryError::Invalid(
+            "max_rows must be at least 1 row per statement".into(),
+        ));
+    }
+    if ins.columns.is_empty() {
+        // Only DEFAULT VALUES rows, one statement each: the general path loses nothing here.
+        let rows = rows
+            .into_iter()
+            .map(|row| row.into_iter().map(Expr::Value).collect())
+            .collect();
+        return compile_insert_batches(&with_rows(ins, rows), d);
+    }
+    if rows.is_empty() {
+        return check_rows(ins).map(|()| Vec::new());
+    }
+    if let Some((i, row)) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() != ins.columns.len())
+    {
+        return Err(QueryError::Invalid(format!(
+            "insert row {i} has {} value(s) for {} column(s); give one value per column",
+            row.len(),
+            ins.columns.len()
+        )));
+    }
+    let max = d.features().max_params;
+    let max_rows = max_rows.unwrap_or(usize::MAX);
+    let mut batches = Vec::new();
+    let mut current: Option<(SqlWriter<'_>, usize)> = None;
+    for row in rows {
+        let n: usize = row.iter().map(value_params).sum();
+        if n > max {
+            return Err(QueryError::Invalid(format!(
+                "one row needs {n} bound parameters but {} allows {max} per statement; insert fewer columns",
+                d.name()
+            )));
+        }
+        let full = current.as_ref().is_some_and(|(w, in_statement)| {
+            *in_statement >= max_rows || w.param_count() + n > max
+        });
+        if full {
+            if let Some((w, _)) = current.take() {
+                batches.push(finish_insert(w, ins)?);
+            }
+        }
+        let (w, in_statement) = match &mut current {
+            Some((w, in_statement)) => {
+                w.push(", ");
+                (w, in_statement)
+            }
+            None => {
+                let mut w = SqlWriter::new(d);
+                write_values_head(&mut w, ins)?;
+                let (w, in_statement) = current.insert((w, 0));
+                (w, in_statement)
+            }
+        };
+        write_value_row(w, row)?;
+        *in_statement += 1;
+    }
+    if let Some((w, _)) = current {
+        batches.push(finish_insert(w, ins)?);
+    }
+    Ok(batches)
+}
+
+/// How many parameters a value binds where [`write_expr`] writes it: NULL is written inline, a list
+/// binds its items.
+fn value_params(v: &Value) -> usize {
+    match v {
+        Value::Null => 0,
+        Value::List(items) => items.len(),
+        _ => 1,
+    }
+}
+
+/// `(v, …)`, moving the values into the parameters; a list goes through [`write_expr`] (its checks).
+fn write_value_row(w: &mut SqlWriter<'_>, row: Vec<Value>) -> Result<()> {
+    w.push("(");
+    for (i, v) in row.into_iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        match v {
+            Value::List(_) => write_expr(w, &Expr::Value(v))?,
+            v => w.param(v),
+        }
+    }
+    w.push(")");
+    Ok(())
 }
 
 /// Compile `ins` as as few statements as possible, each under the dialect's `max_params`.
@@ -238,5 +368,81 @@ fn with_rows(ins: &Insert, rows: Vec<Vec<Expr>>) -> Insert {
         rows,
         returning: ins.returning.clone(),
         on_conflict: ins.on_conflict.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{mariadb, mysql, postgres, sqlite};
+
+    fn sample(n: usize) -> Vec<Vec<Value>> {
+        (0..n)
+            .map(|i| {
+                let text = if i % 3 == 0 {
+                    Value::Null
+                } else {
+                    Value::Text(format!("r{i}"))
+                };
+                vec![Value::Int(i as i64), text, Value::Json("[1]".into())]
+            })
+            .collect()
+    }
+
+    fn base() -> Insert {
+        Insert::new("t", vec!["a".into(), "b".into(), "c".into()])
+            .returning(vec!["id".into()])
+            .on_conflict(Some(OnConflict::Ignore { target: vec![] }))
+    }
+
+    fn as_exprs(rows: &[Vec<Value>]) -> Vec<Vec<Expr>> {
+        rows.iter()
+            .map(|r| r.iter().cloned().map(Expr::Value).collect())
+            .collect()
+    }
+
+    #[test]
+    fn values_compile_as_the_general_path_does() {
+        for d in [postgres(), sqlite(), mysql(), mariadb()] {
+            // Enough rows to need two statements under the parameter limit (NULLs bind nothing).
+            let rows = sample(d.features().max_params / 2);
+            let general = compile_insert_batches(&base().rows(as_exprs(&rows)), d).unwrap();
+            let direct = compile_insert_values(&base(), rows, None, d).unwrap();
+            assert!(general.len() > 1, "{}", d.name());
+            assert_eq!(general, direct, "{}", d.name());
+        }
+    }
+
+    #[test]
+    fn max_rows_caps_the_rows_per_statement() {
+        let d = postgres();
+        let rows = sample(7);
+        let batches = compile_insert_values(&base(), rows.clone(), Some(3), d).unwrap();
+        assert_eq!(batches.len(), 3);
+        for (batch, chunk) in batches.iter().zip(rows.chunks(3)) {
+            let one = compile_insert(&base().rows(as_exprs(chunk)), d).unwrap();
+            assert_eq!(*batch, one);
+        }
+        let single = compile_insert_values(&base(), rows, Some(1), d).unwrap();
+        assert_eq!(single.len(), 7);
+    }
+
+    #[test]
+    fn values_errors() {
+        let d = sqlite();
+        let bad = |r: Result<Vec<Compiled>>| r.unwrap_err().to_string();
+        assert!(bad(compile_insert_values(&base(), sample(2), Some(0), d)).contains("max_rows"));
+        assert!(bad(compile_insert_values(&base(), vec![], None, d)).contains("nothing to insert"));
+        let short = vec![vec![Value::Int(1)]];
+        assert!(
+            bad(compile_insert_values(&base(), short, None, d)).contains("row 0 has 1 value(s)")
+        );
+        let with_rows = base().row(vec![]);
+        assert!(bad(compile_insert_values(&with_rows, sample(1), None, d)).contains("rows apart"));
+        let empty_list = vec![vec![Value::Int(1), Value::List(vec![]), Value::Null]];
+        assert!(bad(compile_insert_values(&base(), empty_list, None, d)).contains("empty list"));
+        let defaults = Insert::new("t", vec![]);
+        let two = compile_insert_values(&defaults, vec![vec![], vec![]], Some(5), d).unwrap();
+        assert_eq!(two.len(), 2, "DEFAULT VALUES rows go one per statement");
     }
 }

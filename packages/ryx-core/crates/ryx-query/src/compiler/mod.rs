@@ -6,7 +6,9 @@ mod select;
 mod write;
 
 pub(crate) use expr::{write_cond, write_expr, write_operand, PREC_ATOM, PREC_CMP};
-pub use insert::{compile_bulk_update, compile_insert, compile_insert_batches};
+pub use insert::{
+    compile_bulk_update, compile_insert, compile_insert_batches, compile_insert_values,
+};
 pub(crate) use select::write_select;
 pub use select::{compile_count, compile_exists, compile_select};
 pub use write::{compile_delete, compile_update};

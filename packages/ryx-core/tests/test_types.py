@@ -437,3 +437,19 @@ async def test_exact_types_and_their_subclasses_are_stored_alike(db: Backend, ta
             with pytest.raises(ryx_core.UnsupportedTypeError, match="NaN and Infinity"):
                 await ryx_core.bulk_insert(t, ["k", "n"], [[1, Decimal(1)], [2, value]])
     assert await oracle.count(t) == len(fast) * 2
+
+
+async def test_in_lists_of_small_and_large_ints_on_int_and_bigint_columns(db: Backend, tables: Tables) -> None:
+    # PostgreSQL binds a list that fits in 32 bits as int4[] and any other as int8[]: the same query text runs
+    # with both (two prepared statements), on INTEGER and BIGINT columns alike.
+    t = await tables.create([ddl.Col("small", "int"), ddl.Col("large", "bigint")])
+    big = 2**40
+    await ryx_core.bulk_insert(t, ["small", "large"], [[1, 1], [2, big], [2**31 - 1, -(2**31)]])
+    q = Query(t).select("small")
+    for _ in range(2):
+        assert await q.filter(small__in=[1, 2]).order_by("small").fetch_all(as_tuples=True) == [(1,), (2,)]
+        assert await q.filter(small__in=[1, big]).fetch_all(as_tuples=True) == [(1,)]
+        assert await q.filter(small__in=[2**31 - 1, -(2**31)]).fetch_all(as_tuples=True) == [(2**31 - 1,)]
+        assert await q.filter(large__in=[1, 2]).fetch_all(as_tuples=True) == [(1,)]
+        assert await q.filter(large__in=[big, 7]).fetch_all(as_tuples=True) == [(2,)]
+        assert await q.filter(large__in=[-(2**31)]).fetch_all(as_tuples=True) == [(2**31 - 1,)]

@@ -131,7 +131,9 @@ fn postgres_array(args: &mut PgArguments, items: &[Value]) -> Result<()> {
     if items.is_empty() {
         return Err(Error::Encode(LIST_MESSAGE.to_owned()));
     }
-    if let Some(v) = ints() {
+    if let Some(v) = int4s(items) {
+        added(args.add(v))
+    } else if let Some(v) = ints() {
         added(args.add(v))
     } else if let Some(v) = texts() {
         added(args.add(v))
@@ -140,6 +142,23 @@ fn postgres_array(args: &mut PgArguments, items: &[Value]) -> Result<()> {
     } else {
         Err(Error::Encode(LIST_MESSAGE.to_owned()))
     }
+}
+
+/// The integers of a list that all fit in 32 bits, bound as `int4[]`.
+///
+/// Ryx's integer keys are `INTEGER` columns, and PostgreSQL (15) only hashes an `x = ANY(array)` of
+/// many elements when both sides have the same type: `int4 = ANY(int8[])` compares each row with
+/// every element (measured: 1.3 ms instead of 0.14 ms for 1,000 rows and 100 keys). A list with a
+/// value beyond 32 bits stays `int8[]`, and a BIGINT column compared with an `int4[]` gives the same
+/// rows (only unhashed).
+fn int4s(items: &[Value]) -> Option<Vec<i32>> {
+    items
+        .iter()
+        .map(|v| match v {
+            Value::Int(i) => i32::try_from(*i).ok(),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A short signature of the parameter types.
@@ -153,6 +172,7 @@ pub(crate) fn postgres_signature(params: &[Value]) -> String {
         .iter()
         .flat_map(|v| match v {
             // An array's element type is part of the prepared statement's types too.
+            Value::List(items) if int4s(items).is_some() => ['l', 'w'],
             Value::List(items) => ['l', items.first().map_or('n', signature_char)],
             v => [signature_char(v), ' '],
         })
@@ -290,5 +310,17 @@ mod tests {
             postgres_signature(&[Value::Null, Value::Int(1), Value::Json("1".into())]),
             "nij"
         );
+        // a list that fits in int4 binds as another type than one that does not: two cache entries
+        let small = Value::List(vec![Value::Int(1), Value::Int(i64::from(i32::MAX))]);
+        let big = Value::List(vec![Value::Int(1), Value::Int(i64::from(i32::MAX) + 1)]);
+        let texts = Value::List(vec![Value::Text("a".into())]);
+        assert_eq!(postgres_signature(&[small]), "lw");
+        assert_eq!(postgres_signature(&[big]), "li");
+        assert_eq!(postgres_signature(&[texts]), "lt");
+        assert_eq!(
+            int4s(&[Value::Int(i64::from(i32::MIN))]),
+            Some(vec![i32::MIN])
+        );
+        assert_eq!(int4s(&[Value::Int(1), Value::Text("1".into())]), None);
     }
 }

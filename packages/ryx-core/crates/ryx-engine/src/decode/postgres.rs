@@ -18,8 +18,34 @@ pub(crate) fn decode(row: &PgRow, index: usize) -> Result<Value, String> {
     if raw.is_null() {
         return Ok(Value::Null);
     }
+    // The built-in types by OID first (a jump, where matching the type's name compares strings);
+    // domains, enums, arrays and the rarer types by name.
+    let oid = raw.type_info().oid().map(|o| o.0);
+    if let Some(decoded) = oid.and_then(|oid| builtin(raw.clone(), oid)) {
+        return decoded;
+    }
     let ty = raw.type_info().into_owned();
     value(raw, &ty)
+}
+
+/// The value of a column of a common built-in type, by its OID (`None`: another type).
+fn builtin(raw: PgValueRef<'_>, oid: u32) -> Option<Result<Value, String>> {
+    Some(match oid {
+        16 => dec(raw).map(Value::Bool),
+        20 => dec(raw).map(Value::Int),
+        21 => dec::<i16>(raw).map(|v| Value::Int(v.into())),
+        23 => dec::<i32>(raw).map(|v| Value::Int(v.into())),
+        25 | 1042 | 1043 => dec::<String>(raw).map(Value::Text),
+        700 => dec(raw).map(|v| Value::Float(f32_to_f64(v))),
+        701 => dec(raw).map(Value::Float),
+        1700 => dec::<NumericText>(raw).map(|v| Value::Decimal(v.0)),
+        1082 => dec(raw).map(Value::Date),
+        1083 => dec(raw).map(Value::Time),
+        1114 => dec(raw).map(Value::DateTime),
+        1184 => dec(raw).map(Value::DateTimeUtc),
+        2950 => dec(raw).map(Value::Uuid),
+        _ => return None,
+    })
 }
 
 fn dec<'r, T: Decode<'r, Postgres>>(raw: PgValueRef<'r>) -> Result<T, String> {

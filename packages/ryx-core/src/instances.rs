@@ -31,6 +31,21 @@ pub struct Instances {
     template: Py<PyDict>,
     /// `cls` allocates as `object.__new__` does and its instances have a `__dict__`.
     direct: bool,
+    /// Objects built from further columns of the same row and attached to this one (a JOIN's rows).
+    joined: Vec<Joined>,
+}
+
+/// One object of a joined row (`select_related`): built from `into.names.len()` columns from `start`
+/// and stored under `key` in its parent's `__dict__` (None there when column `present` is NULL: no
+/// related row), optionally with its parent under `back` in its own.
+struct Joined {
+    /// 0: the row's main object; `i + 1`: the object of `joined[i]` (an earlier one).
+    parent: usize,
+    key: Py<PyString>,
+    into: Arc<Instances>,
+    start: usize,
+    present: usize,
+    back: Option<Py<PyString>>,
 }
 
 /// `ryx_core.Into(model, names, extra=None)`: an `into=` argument checked and prepared once, for a caller
@@ -42,16 +57,23 @@ pub struct PyInto {
 
 #[pymethods]
 impl PyInto {
+    /// `joined`: `(parent, key, into, start, present, back)` per object built from further columns of
+    /// each row and stored in its parent's `__dict__` under `key` (see [`Joined`]).
     #[new]
-    #[pyo3(signature = (model, names, extra=None))]
+    #[pyo3(signature = (model, names, extra=None, *, joined=None))]
     fn new(
         model: &Bound<'_, PyAny>,
         names: &Bound<'_, PyAny>,
         extra: Option<&Bound<'_, PyAny>>,
+        joined: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let none = model.py().None().into_bound(model.py());
+        let mut prepared = Instances::prepare(model, names, extra.unwrap_or(&none))?;
+        if let Some(joined) = joined.filter(|j| !j.is_none()) {
+            prepared.joined = parse_joined(joined, prepared.names.len())?;
+        }
         Ok(Self {
-            prepared: Arc::new(Instances::prepare(model, names, extra.unwrap_or(&none))?),
+            prepared: Arc::new(prepared),
         })
     }
 
@@ -125,48 +147,163 @@ impl Instances {
             names: fills,
             template: template.unbind(),
             direct,
+            joined: Vec::new(),
         })
     }
 
-    /// One instance per row, in order.
+    /// The number of columns a row must have.
+    fn width(&self) -> usize {
+        self.names.len()
+            + self
+                .joined
+                .iter()
+                .map(|j| j.into.names.len())
+                .sum::<usize>()
+    }
+
+    /// One instance per row, in order (with its joined objects attached).
     pub fn build<'py>(&self, py: Python<'py>, rows: &[Vec<Value>]) -> PyResult<Bound<'py, PyList>> {
-        let cls = self.cls.bind(py);
-        let template = self.template.bind(py);
-        let object_new = if self.direct {
-            None
-        } else {
-            Some(py.get_type::<PyAny>().getattr("__new__")?)
-        };
+        let width = self.width();
         let mut items = Vec::with_capacity(rows.len());
+        // per row: the main object and each joined one (None: no related row), with their dicts
+        let mut built: Vec<Option<(Bound<'py, PyAny>, Bound<'py, PyDict>)>> =
+            Vec::with_capacity(1 + self.joined.len());
         for row in rows {
-            if row.len() != self.names.len() {
+            if row.len() != width {
                 return Err(new_err(
                     Kind::QueryError,
                     format!(
-                        "into= names {} attributes but the rows have {} columns",
-                        self.names.len(),
+                        "into= names {width} attributes but the rows have {} columns",
                         row.len()
                     ),
                 ));
             }
-            let dict = template.copy()?;
-            for (name, value) in self.names.iter().zip(row) {
-                if let Some(name) = name {
-                    dict.set_item(name.bind(py), value_to_py(py, value)?)?;
+            let (obj, dict) = self.one(py, &row[..self.names.len()])?;
+            built.clear();
+            built.push(Some((obj.clone(), dict)));
+            for j in &self.joined {
+                let Some((parent, parent_dict)) = built[j.parent].clone() else {
+                    built.push(None); // no parent row, so none of its own either
+                    continue;
+                };
+                if matches!(row[j.present], Value::Null) {
+                    parent_dict.set_item(j.key.bind(py), py.None())?;
+                    built.push(None);
+                    continue;
                 }
+                let (sub, sub_dict) = j
+                    .into
+                    .one(py, &row[j.start..j.start + j.into.names.len()])?;
+                if let Some(back) = &j.back {
+                    sub_dict.set_item(back.bind(py), parent)?;
+                }
+                parent_dict.set_item(j.key.bind(py), &sub)?;
+                built.push(Some((sub, sub_dict)));
             }
-            let obj = match &object_new {
-                None => new_with_dict(cls, &dict)?,
-                Some(new) => {
-                    let obj = new.call1((cls,))?;
-                    obj.setattr(pyo3::intern!(py, "__dict__"), dict)?;
-                    obj
-                }
-            };
             items.push(obj);
         }
         PyList::new(py, items)
     }
+
+    /// One instance from the values of its own columns, with its `__dict__`.
+    fn one<'py>(
+        &self,
+        py: Python<'py>,
+        values: &[Value],
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
+        let cls = self.cls.bind(py);
+        let dict = self.template.bind(py).copy()?;
+        for (name, value) in self.names.iter().zip(values) {
+            if let Some(name) = name {
+                dict.set_item(name.bind(py), value_to_py(py, value)?)?;
+            }
+        }
+        let obj = if self.direct {
+            new_with_dict(cls, &dict)?
+        } else {
+            let obj = py.get_type::<PyAny>().getattr("__new__")?.call1((cls,))?;
+            obj.setattr(pyo3::intern!(py, "__dict__"), &dict)?;
+            obj
+        };
+        Ok((obj, dict))
+    }
+}
+
+/// Parse and check `joined=` against the main object's `width` columns.
+fn parse_joined(joined: &Bound<'_, PyAny>, main_width: usize) -> PyResult<Vec<Joined>> {
+    let bad = |why: &str| {
+        new_err(
+            Kind::QueryError,
+            format!("into= joined takes (parent, key, Into, start, present, back or None) tuples: {why}"),
+        )
+    };
+    let mut out: Vec<Joined> = Vec::new();
+    let mut width = main_width;
+    for item in joined.try_iter().map_err(|_| bad("not a sequence"))? {
+        let item = item?;
+        let parts = item
+            .cast::<PyTuple>()
+            .map_err(|_| bad("an entry is not a tuple"))?;
+        if parts.len() != 6 {
+            return Err(bad("an entry does not have 6 items"));
+        }
+        let parent: usize = parts
+            .get_item(0)?
+            .extract()
+            .map_err(|_| bad("parent must be an int"))?;
+        let key = parts
+            .get_item(1)?
+            .cast_into::<PyString>()
+            .map_err(|_| bad("key must be a str"))?;
+        let into = parts.get_item(2)?;
+        let into = into
+            .cast::<PyInto>()
+            .map_err(|_| bad("the third item must be an Into"))?;
+        let into = into.get().prepared.clone();
+        let start: usize = parts
+            .get_item(3)?
+            .extract()
+            .map_err(|_| bad("start must be an int"))?;
+        let present: usize = parts
+            .get_item(4)?
+            .extract()
+            .map_err(|_| bad("present must be an int"))?;
+        let back = parts.get_item(5)?;
+        let back = if back.is_none() {
+            None
+        } else {
+            Some(
+                back.cast_into::<PyString>()
+                    .map_err(|_| bad("back must be a str or None"))?
+                    .unbind(),
+            )
+        };
+        if parent > out.len() {
+            return Err(bad(
+                "parent must be 0 (the main object) or an earlier entry's index + 1",
+            ));
+        }
+        if !into.joined.is_empty() {
+            return Err(bad(
+                "a joined Into cannot have joined objects of its own; list them here instead",
+            ));
+        }
+        if start != width || present < start || present >= start + into.names.len() {
+            return Err(bad(
+                "each entry's columns follow the previous ones, and present is one of them",
+            ));
+        }
+        width += into.names.len();
+        out.push(Joined {
+            parent,
+            key: key.unbind(),
+            into,
+            start,
+            present,
+            back,
+        });
+    }
+    Ok(out)
 }
 
 /// Whether `cls()` would allocate through `object.__new__` (no `__new__` of its own or of a base,

@@ -138,3 +138,52 @@ async def test_one_query_object_runs_on_aliases_of_other_backends(db: Backend, t
         assert await q.fetch_all(as_tuples=True) == [(2,), (3,)]
         assert await q.fetch_all(as_tuples=True, alias="memory") == [(10,), (20,)]
         assert q.fetch_all_sync(as_tuples=True, alias="memory") == [(10,), (20,)]
+
+
+class Owner:
+    pass
+
+
+class Pet:
+    pass
+
+
+async def test_joined_objects_are_built_and_attached_from_the_same_row(db: Backend, tables: Tables) -> None:
+    owners = await tables.create([ddl.Col("name", "varchar")])
+    pets = await tables.create([ddl.Col("name", "varchar"), ddl.Col("owner_id", "int")])
+    await ryx_core.bulk_insert(owners, ["name"], [["ann"]])
+    (ann,) = await Query(owners).select("id").fetch_all(as_tuples=True)
+    await ryx_core.bulk_insert(pets, ["name", "owner_id"], [["rex", ann[0]], ["tom", None]])
+    q = (
+        Query(pets, alias="p")
+        .join(owners, on=("p.owner_id", "o.id"), kind="left", alias="o")
+        .select("p.id", "p.name", o_id="o.id", o_name="o.name")
+        .order_by("p.name")
+    )
+    owner = ryx_core.Into(Owner, ["id", "name"], {"_origin": "o"})
+    into = ryx_core.Into(Pet, ["id", "name"], None, joined=[(0, "owner", owner, 2, 2, "first_pet")])
+    rex, tom = await q.fetch_all(into=into)
+    assert (rex.name, type(rex.owner), rex.owner.name, rex.owner._origin) == ("rex", Owner, "ann", "o")
+    assert rex.owner.first_pet is rex  # the back link names the parent
+    assert tom.name == "tom" and tom.owner is None  # a NULL key: no related row
+    assert q.fetch_all_sync(into=into)[0].owner.name == "ann"
+
+
+@pytest.mark.parametrize(
+    "joined",
+    [
+        "nope",
+        [(0, "owner")],
+        [(1, "owner", None, 2, 2, None)],  # not an Into
+        [(5, "owner", "INTO", 2, 2, None)],  # a parent that does not exist yet
+        [(0, "owner", "INTO", 3, 3, None)],  # columns that do not follow the main object's
+        [(0, "owner", "INTO", 2, 9, None)],  # present outside the entry's columns
+        [(0, 7, "INTO", 2, 2, None)],
+    ],
+)
+def test_bad_joined_entries_are_query_errors(joined: Any) -> None:
+    owner = ryx_core.Into(Owner, ["id", "name"])
+    if isinstance(joined, list):
+        joined = [tuple(owner if x == "INTO" else x for x in entry) for entry in joined]
+    with pytest.raises(ryx_core.QueryError, match="joined"):
+        ryx_core.Into(Pet, ["id", "name"], None, joined=joined)

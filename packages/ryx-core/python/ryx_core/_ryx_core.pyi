@@ -163,7 +163,22 @@ class Into:
     instances; the tuple ``(cls, names, extra)`` is accepted too and prepared on each call.
     """
 
-    def __new__(cls, model: type[Any], names: Sequence[str], extra: dict[str, Any] | None = None) -> Into: ...
+    def __new__(
+        cls,
+        model: type[Any],
+        names: Sequence[str],
+        extra: dict[str, Any] | None = None,
+        *,
+        joined: Sequence[tuple[int, str, Into, int, int, str | None]] | None = None,
+    ) -> Into:
+        """Prepare ``into=``; ``joined`` adds objects built from further columns of each row (a JOIN's).
+
+        Each entry is ``(parent, key, into, start, present, back)``: the object is made by ``into`` from
+        its columns starting at ``start`` and stored under ``key`` in the ``__dict__`` of its parent (0: the
+        row's main object, ``i + 1``: the ``i``-th entry's), or None there when column ``present`` is NULL
+        (and then nothing below it is built); ``back``, if not None, is the key under which it gets its
+        parent. Entries list their columns in order after the main object's.
+        """
 
 _Into = Into | tuple[type[Any], Sequence[str], dict[str, Any] | None]
 

@@ -360,6 +360,18 @@ class QuerySet(Generic[_T]):
             if state.prefetch and items:
                 await prefetch_related_objects(items, *state.prefetch)
             return items
+        if state.mode == "model" and state.cache is None:
+            plan = related_plan(state)
+            if plan is not None:
+                # select_related: the engine builds each row's objects and attaches the related ones
+                alias, tx = self._read(state)
+                db = alias if alias is not None else core.default_alias()
+                attnames = state.info.attnames if state.loaded is None else state.loaded
+                into = plan.into(self.model, attnames, tuple(state.annotations), db)
+                items = await execution.fetch_instances(query, alias=alias, tx=tx, hints=output_hints(state), into=into)
+                if state.prefetch and items:
+                    await prefetch_related_objects(items, *state.prefetch)
+                return items
         rows, alias = await self._fetch_rows(state, query)
         items = self._shaper(state, alias)(rows)
         if state.prefetch and state.mode == "model" and items:

@@ -119,6 +119,7 @@ class Plan:
         # generated row loops, by (row offset, db is None) and by the shape of the hydrated model's row
         self._splitters: dict[tuple[int, bool], Callable[[Any, Sequence[Sequence[Any]], str | None], Any]] = {}
         self._hydrators: dict[tuple[Any, ...], Callable[[Any, Sequence[Sequence[Any]], str | None], Any]] = {}
+        self._intos: dict[tuple[Any, ...], core.Into] = {}
 
     def _add(self, scope: Scope, node: Node) -> None:
         """Join ``node`` (reverse one-to-one from the other side) and select its columns."""
@@ -153,6 +154,41 @@ class Plan:
         if build is None:
             build = self._hydrators[key] = self._compile(0, db is not None, model, (*attnames, *names))
         return lambda rows: build(None, rows, db)
+
+    def into(self, model: type[Any], attnames: Sequence[str], names: Sequence[str], db: str) -> core.Into:
+        """Return the engine's ``into=`` building what `hydrator` builds, the related objects included.
+
+        The row holds ``attnames`` and the annotations ``names`` of ``model``, then the nodes' columns depth
+        first, as `_add` selected them; each node's object goes into its parent's ``__dict__`` (None when its
+        primary key column is NULL: no related row, and nothing below it either).
+        """
+        key = (model, tuple(attnames), tuple(names), db)
+        into = self._intos.get(key)
+        if into is not None:
+            return into
+        extra = {"_state_db": db}
+        joined: list[tuple[int, str, core.Into, int, int, str | None]] = []
+        start = len(attnames) + len(names)
+
+        def add(node: Node, parent: int) -> None:
+            nonlocal start
+            width, pk_index = self._widths[id(node)]
+            forward = node.relation is None
+            key_name = node.field.cache_name if forward else f"_cache_{node.relation.accessor_name}"
+            back = None if forward else node.relation.field.cache_name
+            sub = core.Into(node.model, model_info(node.model).attnames[:width], extra)
+            joined.append((parent, key_name, sub, start, start + pk_index, back))
+            start += width
+            index = len(joined)
+            for child in node.children:
+                add(child, index)
+
+        for node in self.nodes:
+            add(node, 0)
+        into = core.Into(model, (*attnames, *names), extra, joined=joined)
+        if len(self._intos) < 64:
+            self._intos[key] = into
+        return into
 
     def _compile(
         self, offset: int, with_db: bool, model: type[Any] | None = None, attnames: Sequence[str] = ()

@@ -33,6 +33,18 @@ pub struct Instances {
     direct: bool,
     /// Objects built from further columns of the same row and attached to this one (a JOIN's rows).
     joined: Vec<Joined>,
+    /// Each instance added to the group of its key (a prefetch's rows, grouped by their parent).
+    grouping: Option<Grouping>,
+}
+
+/// `Into.grouped(key, groups, back)`: each instance is appended to the list of `groups[value of key]`,
+/// a `(list, parent)` pair, and gets the parent under `back`; an instance whose key has no group is
+/// only returned.
+struct Grouping {
+    /// The attribute holding the key (one of the names).
+    key: Py<PyString>,
+    groups: Py<PyDict>,
+    back: Option<Py<PyString>>,
 }
 
 /// One object of a joined row (`select_related`): built from `into.names.len()` columns from `start`
@@ -79,6 +91,54 @@ impl PyInto {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!("Into({})", self.prepared.cls.bind(py).repr()?))
+    }
+
+    /// A copy that also appends each instance to `groups[its value of key][0]` and, with `back`, stores
+    /// `groups[...][1]` under `back` in its `__dict__`: how a prefetch groups its rows by parent.
+    #[pyo3(signature = (key, groups, back=None))]
+    fn grouped(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        groups: &Bound<'_, PyDict>,
+        back: Option<&str>,
+    ) -> PyResult<Self> {
+        let p = &self.prepared;
+        let named = p.names.iter().any(|n| {
+            n.as_ref()
+                .is_some_and(|n| n.bind(py).to_str().is_ok_and(|n| n == key))
+        });
+        if !named {
+            return Err(new_err(
+                Kind::QueryError,
+                format!("Into.grouped: '{key}' is not one of the names"),
+            ));
+        }
+        let key = PyString::new(py, key).unbind();
+        if !p.joined.is_empty() {
+            return Err(new_err(
+                Kind::QueryError,
+                "Into.grouped: an Into with joined objects cannot be grouped",
+            ));
+        }
+        Ok(Self {
+            prepared: Arc::new(Instances {
+                cls: p.cls.clone_ref(py),
+                names: p
+                    .names
+                    .iter()
+                    .map(|n| n.as_ref().map(|n| n.clone_ref(py)))
+                    .collect(),
+                template: p.template.clone_ref(py),
+                direct: p.direct,
+                joined: Vec::new(),
+                grouping: Some(Grouping {
+                    key,
+                    groups: groups.clone().unbind(),
+                    back: back.map(|b| PyString::new(py, b).unbind()),
+                }),
+            }),
+        })
     }
 }
 
@@ -148,6 +208,7 @@ impl Instances {
             template: template.unbind(),
             direct,
             joined: Vec::new(),
+            grouping: None,
         })
     }
 
@@ -179,6 +240,9 @@ impl Instances {
                 ));
             }
             let (obj, dict) = self.one(py, &row[..self.names.len()])?;
+            if let Some(g) = &self.grouping {
+                group(py, g, &obj, &dict)?;
+            }
             built.clear();
             built.push(Some((obj.clone(), dict)));
             for j in &self.joined {
@@ -227,6 +291,47 @@ impl Instances {
         };
         Ok((obj, dict))
     }
+}
+
+/// Add `obj` to the group of its key (see [`Grouping`]).
+fn group<'py>(
+    py: Python<'py>,
+    g: &Grouping,
+    obj: &Bound<'py, PyAny>,
+    dict: &Bound<'py, PyDict>,
+) -> PyResult<()> {
+    let Some(key) = dict.get_item(g.key.bind(py))? else {
+        return Ok(());
+    };
+    let Some(entry) = g.groups.bind(py).get_item(key)? else {
+        return Ok(());
+    };
+    let entry = entry.cast_into::<PyTuple>().map_err(|_| {
+        new_err(
+            Kind::QueryError,
+            "Into.grouped: each group must be a (list, parent) tuple",
+        )
+    })?;
+    if entry.len() != 2 {
+        return Err(new_err(
+            Kind::QueryError,
+            "Into.grouped: each group must be a (list, parent) tuple",
+        ));
+    }
+    entry
+        .get_item(0)?
+        .cast_into::<PyList>()
+        .map_err(|_| {
+            new_err(
+                Kind::QueryError,
+                "Into.grouped: each group must be a (list, parent) tuple",
+            )
+        })?
+        .append(obj)?;
+    if let Some(back) = &g.back {
+        dict.set_item(back.bind(py), entry.get_item(1)?)?;
+    }
+    Ok(())
 }
 
 /// Parse and check `joined=` against the main object's `width` columns.

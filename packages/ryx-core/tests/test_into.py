@@ -187,3 +187,37 @@ def test_bad_joined_entries_are_query_errors(joined: Any) -> None:
         joined = [tuple(owner if x == "INTO" else x for x in entry) for entry in joined]
     with pytest.raises(ryx_core.QueryError, match="joined"):
         ryx_core.Into(Pet, ["id", "name"], None, joined=joined)
+
+
+async def test_grouped_instances_join_their_parents_groups(db: Backend, tables: Tables) -> None:
+    pets = await tables.create([ddl.Col("name", "varchar"), ddl.Col("owner_id", "int")])
+    await ryx_core.bulk_insert(pets, ["name", "owner_id"], [["rex", 1], ["tom", 2], ["fido", 1], ["stray", 9]])
+    ann, bob = Owner(), Owner()
+    groups: dict[Any, tuple[list[Any], Any]] = {1: ([], ann), 2: ([], bob)}
+    base = ryx_core.Into(Pet, ["id", "name", "owner_id"])
+    into = base.grouped("owner_id", groups, "owner")
+    got = await Query(pets).select("id", "name", "owner_id").order_by("name").fetch_all(into=into)
+    assert [p.name for p in got] == ["fido", "rex", "stray", "tom"]  # every row is returned
+    assert [p.name for p in groups[1][0]] == ["fido", "rex"] and [p.name for p in groups[2][0]] == ["tom"]
+    assert all(p.owner is ann for p in groups[1][0]) and groups[2][0][0].owner is bob
+    stray = next(p for p in got if p.name == "stray")
+    assert "owner" not in stray.__dict__  # no group: no parent either
+    plain = await Query(pets).select("id", "name", "owner_id").fetch_all(into=base)
+    assert len(plain) == 4 and len(groups[1][0]) == 2  # the base Into does not group
+
+
+def test_grouping_needs_one_of_the_names_and_pairs() -> None:
+    base = ryx_core.Into(Pet, ["id", "owner_id"])
+    with pytest.raises(ryx_core.QueryError, match="not one of the names"):
+        base.grouped("nope", {})
+    joined = ryx_core.Into(Pet, ["id"], joined=[(0, "owner", ryx_core.Into(Owner, ["id"]), 1, 1, None)])
+    with pytest.raises(ryx_core.QueryError, match="joined"):
+        joined.grouped("id", {})
+
+
+async def test_a_group_that_is_not_a_pair_is_a_query_error(db: Backend, tables: Tables) -> None:
+    pets = await tables.create([ddl.Col("owner_id", "int")])
+    await ryx_core.bulk_insert(pets, ["owner_id"], [[1]])
+    into = ryx_core.Into(Pet, ["id", "owner_id"]).grouped("owner_id", {1: ["not", "a", "pair"]})
+    with pytest.raises(ryx_core.QueryError, match="list, parent"):
+        await Query(pets).select("id", "owner_id").fetch_all(into=into)

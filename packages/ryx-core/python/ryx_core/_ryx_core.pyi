@@ -180,6 +180,13 @@ class Into:
         parent. Entries list their columns in order after the main object's.
         """
 
+    def grouped(self, key: str, groups: dict[Any, tuple[list[Any], Any]], back: str | None = None) -> Into:
+        """Return a copy that also adds each instance to the group of its ``key`` attribute.
+
+        A group is ``groups[value] = (list, parent)``: the instance is appended to the list and, with ``back``,
+        gets the parent under ``back``; an instance whose value has no group is only returned.
+        """
+
 _Into = Into | tuple[type[Any], Sequence[str], dict[str, Any] | None]
 
 @final

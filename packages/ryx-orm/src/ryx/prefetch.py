@@ -185,6 +185,24 @@ async def _fetch(qs: QuerySet[Any], field: Any, keys: list[Any], alias: str | No
     return out
 
 
+async def _fetch_grouped(
+    qs: QuerySet[Any], field: Any, keys: list[Any], alias: str | None, groups: dict[Any, tuple[list[Any], Any]]
+) -> list[Any] | None:
+    """`_fetch` with each row added to ``groups`` by the engine (see `QuerySet._fetch_grouped`), or None."""
+    column = core.Expr.col(field.column, qs.model._meta.table_name)
+    to_db = field.to_db
+    out: list[Any] = []
+    for part in chunks(keys, chunk_size(alias)):
+        values = [k if type(k) in (int, str) else to_db(k) for k in part]
+        rows = await qs.filter(core.Cond.lookup(column, "in", values))._fetch_grouped(
+            field.attname, groups, field.cache_name
+        )
+        if rows is None:
+            return None
+        out.extend(rows)
+    return out
+
+
 async def _forward(
     objs: list[Any], field: Any, queryset: QuerySet[Any] | None, to_attr: str | None, alias: str | None
 ) -> list[Any]:
@@ -230,7 +248,6 @@ async def _reverse_many(
     field = relation.field
     target = field.target_field.attname
     keys = unique(o.__dict__.get(target) for o in objs)
-    rows = await _fetch(_base(relation.related_model, queryset, alias), field, keys, alias)
     # key -> (the group's list, its parent): the first instance of each key is the parent rows link back to
     # (the same row may come as several instances: select_related makes one per row)
     groups: dict[Any, tuple[list[Any], Any]] = {}
@@ -239,13 +256,17 @@ async def _reverse_many(
         if key not in groups:
             groups[key] = ([], obj)
     fk, cache = field.attname, field.cache_name
-    get = groups.get
-    for row in rows:  # one pass: group, and link each row back to its parent (post.author needs no query)
-        d = row.__dict__
-        group = get(d[fk])
-        if group is not None:
-            group[0].append(row)
-            d[cache] = group[1]
+    qs = _base(relation.related_model, queryset, alias)
+    rows = await _fetch_grouped(qs, field, keys, alias, groups)
+    if rows is None:  # rows the engine could not group (see QuerySet._fetch_grouped): the same in Python
+        rows = await _fetch(qs, field, keys, alias)
+        get = groups.get
+        for row in rows:  # one pass: group, and link each row back to its parent (post.author needs no query)
+            d = row.__dict__
+            group = get(d[fk])
+            if group is not None:
+                group[0].append(row)
+                d[cache] = group[1]
     _assign(objs, target, {key: group[0] for key, group in groups.items()}, name, to_attr)
     return rows
 

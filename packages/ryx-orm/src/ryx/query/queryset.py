@@ -341,6 +341,38 @@ class QuerySet(Generic[_T]):
             return lambda rows: [row_type._make(row) for row in rows]
         return lambda rows: [tuple(row) for row in rows]
 
+    def _whole_into(self, info: ModelInfo, alias: str | None) -> core.Into:
+        """Return the engine's ``into=`` of whole instances read from ``alias`` (one per alias, kept)."""
+        db = alias if alias is not None else core.default_alias()
+        into = info.into.get(db)  # the engine copies the extra dict into each instance's own
+        if into is None:
+            into = core.Into(self.model, info.attnames, {"_state_db": db})
+            if len(info.into) < 64:
+                info.into[db] = into
+        return into
+
+    async def _fetch_grouped(self, key: str, groups: dict[Any, tuple[list[Any], Any]], back: str) -> list[Any] | None:
+        """Run the query as awaiting it does; the engine also adds each instance to ``groups[its key]``.
+
+        A group is ``(list, parent)``: the instance is appended to the list and gets the parent under ``back``
+        (how a prefetch groups the rows of a reverse ForeignKey). None when the rows are not whole instances of
+        the model (``only()``, annotations, select_related, the query cache): group them in Python then.
+        """
+        state = self._state
+        if state.empty:
+            return []
+        if state.mode != "model" or state.cache is not None or state.loaded is not None or state.annotations:
+            return None
+        if state.related:
+            return None
+        alias, tx = self._read(state)
+        info = state.info
+        into = self._whole_into(info, alias).grouped(key, groups, back)
+        items = await execution.fetch_instances(self._compiled(), alias=alias, tx=tx, hints=info.hints, into=into)
+        if state.prefetch and items:
+            await prefetch_related_objects(items, *state.prefetch)
+        return items
+
     async def _run(self, state: QueryState, query: core.Query) -> list[Any]:
         """Run ``query``, shape its rows, and run the prefetch_related queries."""
         if state.empty:
@@ -350,12 +382,7 @@ class QuerySet(Generic[_T]):
             # Whole instances of the model, one per row: the engine builds them (no per-row Python).
             alias, tx = self._read(state)
             info = state.info
-            db = alias if alias is not None else core.default_alias()
-            into = info.into.get(db)  # one per alias: the engine copies the extra dict into each instance's own
-            if into is None:
-                into = core.Into(self.model, info.attnames, {"_state_db": db})
-                if len(info.into) < 64:
-                    info.into[db] = into
+            into = self._whole_into(info, alias)
             items = await execution.fetch_instances(query, alias=alias, tx=tx, hints=info.hints, into=into)
             if state.prefetch and items:
                 await prefetch_related_objects(items, *state.prefetch)
@@ -854,12 +881,7 @@ class QuerySet(Generic[_T]):
         params = template.copy()
         for place, value in zip(places, values, strict=True):
             params[place] = value
-        db = alias if alias is not None else core.default_alias()
-        into = info.into.get(db)
-        if into is None:
-            into = core.Into(self.model, info.attnames, {"_state_db": db})
-            if len(info.into) < 64:
-                info.into[db] = into
+        into = self._whole_into(info, alias)
         items = await execution.fetch_raw_instances(sql, params, alias=alias, tx=tx, hints=info.hints, into=into)
         if len(items) == 1:
             return items[0]

@@ -3,6 +3,7 @@
 mod convert;
 mod errors;
 mod exceptions;
+mod inbox;
 mod instances;
 mod out;
 mod py_ddl;

@@ -3,11 +3,11 @@
 //! Every database operation is spawned as its own tokio task. The Python awaitable is a plain asyncio
 //! future that the task completes, so cancelling it never drops a Rust future in the middle of the wire
 //! protocol: the task finishes (or its transaction rolls back) and the connection goes back to the pool
-//! clean. The task turns the result into Python objects itself (attached only for that) and hands it to
-//! the event loop with `call_soon_threadsafe`: one thread hop fewer than a detour through the blocking
-//! pool, which halved the latency of one small query. Nothing here waits for tokio while attached, so the
-//! brief GIL hold on a worker cannot deadlock. At interpreter exit no completion touches Python any more
-//! (see `_shutdown`).
+//! clean. The task queues its result in the loop's inbox (see `inbox`), and the loop thread builds the
+//! Python objects and settles the future: a worker never takes the GIL. A loop that cannot watch a
+//! socket gets the result from the worker with `call_soon_threadsafe` instead (the worker attached only
+//! for that; nothing here waits for tokio while attached, so that brief GIL hold cannot deadlock). At
+//! interpreter exit no completion touches Python any more (see `_shutdown`).
 //!
 //! A small SQLite read skips the task altogether (`awaitable_now`): it runs on the calling thread, GIL
 //! released, in the engine's "now only" mode, which answers only when nothing has to be waited for, and
@@ -33,6 +33,7 @@ use tokio::runtime::Runtime;
 
 use crate::errors::RyxErr;
 use crate::exceptions::{new_err, Kind};
+use crate::inbox;
 
 /// Set once the interpreter starts shutting down: completions are then dropped instead of delivered.
 static FINALIZING: AtomicBool = AtomicBool::new(false);
@@ -98,6 +99,7 @@ where
         .import(py, "asyncio", "get_running_loop")?
         .call0()?;
     let future = event_loop.call_method0("create_future")?;
+    let inbox = inbox::of(&event_loop)?;
     let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
     let task = async move {
         // A panic must still complete the Python future, or its awaiter would wait forever.
@@ -105,9 +107,15 @@ where
             Ok(result) => result,
             Err(_) => Err(RyxErr::Raise(Kind::RyxError, PANIC_MESSAGE.to_owned())),
         };
-        // Handing the result over on this worker saves a thread hop per call; the GIL is held only
-        // while the Python objects are built.
-        deliver(&loop_ref, &future_ref, result);
+        match inbox {
+            // The loop thread builds the Python objects and settles the future (see `inbox`).
+            Some(inbox) if !FINALIZING.load(Ordering::SeqCst) => inbox
+                .get()
+                .push(Box::new(move |py| settle(py, future_ref.bind(py), result))),
+            Some(_) => {}
+            // No inbox: hand the result over on this worker, the GIL held while the objects are built.
+            None => deliver(&loop_ref, &future_ref, result),
+        }
     };
     // Released for the first poll: it may wait briefly on the engine's locks (never on Python).
     py.detach(|| start(task));
@@ -198,6 +206,22 @@ where
     let rt = runtime();
     let result = py.detach(|| ryx_engine::executor::now_only(|| rt.block_on(fut)));
     (!matches!(result, Err(RyxErr::Engine(ryx_engine::Error::Deferred)))).then_some(result)
+}
+
+/// Complete `future` with the result (or its error) unless it was cancelled meanwhile; on the loop thread.
+fn settle<T>(py: Python<'_>, future: &Bound<'_, PyAny>, result: Result<T, RyxErr>)
+where
+    T: for<'a> IntoPyObject<'a>,
+{
+    let outcome = result.map_err(PyErr::from).and_then(|v| v.into_py_any(py));
+    let (value, is_error) = match outcome {
+        Ok(v) => (v.into_bound(py), false),
+        Err(e) => (e.into_value(py).into_bound(py).into_any(), true),
+    };
+    if let Err(err) = _deliver(future, &value, is_error) {
+        // Nothing awaits a future that cannot be set; say so rather than lose it silently.
+        err.write_unraisable(py, Some(future));
+    }
 }
 
 fn deliver<T>(event_loop: &Py<PyAny>, future: &Py<PyAny>, result: Result<T, RyxErr>)

@@ -329,7 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         "versions": versions(),
         "servers": servers,
         "method": f"{args.warmup} warm-up + {args.runs} timed runs, contenders interleaved, "
-        "median of per-iteration times; every contender's results checked once before timing",
+        "median of per-iteration times; garbage collected (untimed) before each contender's batch; every "
+        "contender's results checked once before timing",
         "skipped": [f"{name} (not installed)" for name in args.skipped] + excluded,
         "argv": sys.argv[1:] if argv is None else argv,
         "when": datetime.now().isoformat(timespec="seconds"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import statistics
 import sys
@@ -143,7 +144,9 @@ class Timer:
     """Runs contenders interleaved (a, b, c, a, b, c...) so that drift in the machine hits every one of them.
 
     ``warmup`` untimed runs, then ``runs`` timed runs of ``inner`` iterations each; the median of the
-    per-iteration times (µs) is reported with the min and max of the runs.
+    per-iteration times (µs) is reported with the min and max of the runs. Garbage is collected, untimed,
+    before each contender's batch: a contender that leaves much garbage (or reference cycles) would otherwise
+    have the next one pay for collecting it.
     """
 
     runs: int
@@ -153,6 +156,7 @@ class Timer:
         samples: dict[str, list[float]] = {c.name: [] for c in contenders}
         for run in range(self.warmup + self.runs):
             for c in contenders:
+                gc.collect()
                 elapsed = 0
                 for _ in range(inner):
                     if c.before is not None:

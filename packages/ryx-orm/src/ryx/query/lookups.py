@@ -257,12 +257,8 @@ class ModelInfo:
             kind = type(value)
             if kind not in _SCALAR_TYPES or value is None:
                 return None
-            plain = filters.get(key)
-            if plain is None:
-                plain = self._plain_filter(key)
-                if plain is None:
-                    return None
-            if plain.lookup != "exact":
+            plain = filters.get(key) or self._plain_filter(key)
+            if plain is None or plain.lookup != "exact":
                 return None
             prepared = value if kind in plain.unchanged else _db_value(self.name, plain.info, plain.lookup, value, key)
             if prepared is None:

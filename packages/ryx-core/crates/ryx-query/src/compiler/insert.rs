@@ -111,17 +111,7 @@ pub fn compile_insert_values(
     if rows.is_empty() {
         return check_rows(ins).map(|()| Vec::new());
     }
-    if let Some((i, row)) = rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.len() != ins.columns.len())
-    {
-        return Err(QueryError::Invalid(format!(
-            "insert row {i} has {} value(s) for {} column(s); give one value per column",
-            row.len(),
-            ins.columns.len()
-        )));
-    }
+    same_widths(rows.iter().map(Vec::len), ins.columns.len())?;
     let max = d.features().max_params;
     let max_rows = max_rows.unwrap_or(usize::MAX);
     let mut batches = Vec::new();
@@ -327,17 +317,17 @@ fn check_rows(ins: &Insert) -> Result<()> {
             "nothing to insert: add at least one row".into(),
         ));
     }
-    if let Some((i, row)) = ins
-        .rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.len() != ins.columns.len())
-    {
-        return Err(QueryError::Invalid(format!(
-            "insert row {i} has {} value(s) for {} column(s); give one value per column",
-            row.len(),
-            ins.columns.len()
-        )));
+    same_widths(ins.rows.iter().map(Vec::len), ins.columns.len())
+}
+
+/// Check that every row has one value per column.
+fn same_widths(widths: impl Iterator<Item = usize>, columns: usize) -> Result<()> {
+    for (i, width) in widths.enumerate() {
+        if width != columns {
+            return Err(QueryError::Invalid(format!(
+                "insert row {i} has {width} value(s) for {columns} column(s); give one value per column"
+            )));
+        }
     }
     Ok(())
 }

@@ -106,13 +106,11 @@ async fn backpressure_and_early_drop(db: Db) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let in_use = entry.pool.size() - u32::try_from(entry.pool.num_idle()).unwrap();
     assert_eq!(in_use, 1, "the stream holds one connection while paused");
-    let mut buffered = 0;
-    while let Ok(chunk) = rx.try_recv() {
-        buffered += chunk.unwrap().rows.len();
-    }
+    // Counted in place: draining them here would let the producer refill the channel meanwhile.
+    let buffered = rx.len();
     assert!(
-        buffered <= 30,
-        "only a few chunks may be buffered, got {buffered} rows"
+        buffered <= 3,
+        "only a few chunks may be buffered, got {buffered} chunks"
     );
     // Dropping the receiver stops the stream and frees (or closes) the connection.
     drop(rx);

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 use ryx_query::Value;
 
@@ -285,7 +286,7 @@ impl Instances {
         let obj = if self.direct {
             new_with_dict(cls, &dict)?
         } else {
-            let obj = py.get_type::<PyAny>().getattr("__new__")?.call1((cls,))?;
+            let obj = object_new(py)?.call1((cls,))?;
             obj.setattr(pyo3::intern!(py, "__dict__"), &dict)?;
             obj
         };
@@ -411,14 +412,24 @@ fn parse_joined(joined: &Bound<'_, PyAny>, main_width: usize) -> PyResult<Vec<Jo
     Ok(out)
 }
 
+/// `object.__new__`, looked up once.
+fn object_new(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    Ok(OBJECT_NEW
+        .get_or_try_init(py, || {
+            py.get_type::<PyAny>().getattr("__new__").map(Bound::unbind)
+        })?
+        .bind(py))
+}
+
 /// Whether `cls()` would allocate through `object.__new__` (no `__new__` of its own or of a base,
 /// not abstract) and its instances have a `__dict__`: then [`new_with_dict`] is exactly that.
 fn allocates_plainly(cls: &Bound<'_, PyType>) -> PyResult<bool> {
     let py = cls.py();
-    let object_new = py.get_type::<PyAny>().getattr("__new__")?;
+    let object_new = object_new(py)?;
     let flags: u64 = cls.getattr("__flags__")?.extract()?;
     let dict_offset: isize = cls.getattr("__dictoffset__")?.extract()?;
-    Ok(cls.getattr("__new__")?.is(&object_new)
+    Ok(cls.getattr("__new__")?.is(object_new)
         && flags & TPFLAGS_IS_ABSTRACT == 0
         && dict_offset != 0)
 }

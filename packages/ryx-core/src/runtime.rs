@@ -213,14 +213,21 @@ fn settle<T>(py: Python<'_>, future: &Bound<'_, PyAny>, result: Result<T, RyxErr
 where
     T: for<'a> IntoPyObject<'a>,
 {
-    let outcome = result.map_err(PyErr::from).and_then(|v| v.into_py_any(py));
-    let (value, is_error) = match outcome {
-        Ok(v) => (v.into_bound(py), false),
-        Err(e) => (e.into_value(py).into_bound(py).into_any(), true),
-    };
-    if let Err(err) = _deliver(future, &value, is_error) {
+    let (value, is_error) = outcome(py, result);
+    if let Err(err) = _deliver(future, value.bind(py), is_error) {
         // Nothing awaits a future that cannot be set; say so rather than lose it silently.
         err.write_unraisable(py, Some(future));
+    }
+}
+
+/// The Python value of an operation's result, or its exception, and which of the two it is.
+fn outcome<T>(py: Python<'_>, result: Result<T, RyxErr>) -> (Py<PyAny>, bool)
+where
+    T: for<'a> IntoPyObject<'a>,
+{
+    match result.map_err(PyErr::from).and_then(|v| v.into_py_any(py)) {
+        Ok(v) => (v, false),
+        Err(e) => (e.into_value(py).into_any(), true),
     }
 }
 
@@ -231,11 +238,7 @@ where
     DELIVERING.fetch_add(1, Ordering::SeqCst);
     if !FINALIZING.load(Ordering::SeqCst) {
         Python::attach(|py| {
-            let outcome = result.map_err(PyErr::from).and_then(|v| v.into_py_any(py));
-            let (value, is_error) = match outcome {
-                Ok(v) => (v, false),
-                Err(e) => (e.into_value(py).into_any(), true),
-            };
+            let (value, is_error) = outcome(py, result);
             if let Some(deliver) = DELIVER.get(py) {
                 // A closed loop (asyncio.run already returned) has nobody left to tell.
                 let _ = event_loop.call_method1(
